@@ -1,0 +1,161 @@
+"""Input checks, in one place, called at the public boundary.
+
+Every public function of simlab that takes images calls one of these helpers first; the inner
+functions then trust their inputs. Each error names the argument, says what was received and what to
+do instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_image",
+    "as_pair",
+    "as_stack",
+    "check_choice",
+    "check_positive_int",
+    "dtype_data_range",
+    "resolve_data_range",
+    "to_float",
+]
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:200]
+
+
+def _as_real_array(x: Any, name: str) -> np.ndarray:
+    if hasattr(x, "images") and not isinstance(x, np.ndarray):  # a simlab Dataset
+        x = x.images
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and other oddities
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__} ({exc})") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be an array of real numbers, got {_describe(arr)}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}): pass an image with at least one pixel")
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(np.isinf(arr).sum())
+        raise ValueError(
+            f"{name} contains {n_nan} NaN and {n_inf} infinite values: similarity is undefined there; "
+            f"replace them first (e.g. np.nan_to_num({name}) or a mask)"
+        )
+    return arr
+
+
+def as_image(x: Any, name: str = "image") -> np.ndarray:
+    """Return ``x`` as a non-empty, finite, real 2-D array (dtype unchanged)."""
+    arr = _as_real_array(x, name)
+    if arr.ndim != 2:
+        if arr.ndim == 3 and arr.shape[-1] in (3, 4):
+            hint = (
+                "this looks like a colour image: convert it to grey first, "
+                "e.g. skimage.color.rgb2gray(" + name + ")"
+            )
+        elif arr.ndim == 3:
+            hint = (
+                "this looks like a stack of images: pass one image, e.g. " + name + "[0], "
+                "or use simlab.scores / simlab.pairwise for many"
+            )
+        else:
+            hint = "pass one grey-level image as a 2-D array (height, width)"
+        raise ValueError(f"{name} must be a 2-D grey-level image, got shape {arr.shape}: {hint}")
+    return arr
+
+
+def as_pair(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> tuple[np.ndarray, np.ndarray]:
+    """Check two images: each 2-D, finite, real, and of the same shape."""
+    a = as_image(a, names[0])
+    b = as_image(b, names[1])
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape, got {a.shape} and {b.shape}: "
+            "crop or resize one of them first (e.g. skimage.transform.resize)"
+        )
+    return a, b
+
+
+def as_stack(x: Any, name: str = "images", image_shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Return ``x`` as a non-empty, finite, real stack of images of shape (N, H, W).
+
+    A single 2-D image is not accepted: a stack of one is ``image[None]``.
+    """
+    arr = _as_real_array(x, name)
+    if arr.ndim != 3:
+        hint = "for one image use image[None]" if arr.ndim == 2 else "expected (N, height, width)"
+        raise ValueError(f"{name} must be a stack of 2-D images of shape (N, H, W), got shape {arr.shape}: {hint}")
+    if image_shape is not None and arr.shape[1:] != tuple(image_shape):
+        raise ValueError(
+            f"the images in {name} must have the query's shape {tuple(image_shape)}, got {arr.shape[1:]}"
+        )
+    return arr
+
+
+def to_float(a: np.ndarray) -> np.ndarray:
+    """Convert to float64 before any arithmetic (no uint8 wrap-around)."""
+    return np.asarray(a, dtype=np.float64)
+
+
+def dtype_data_range(dtype: np.dtype) -> float | None:
+    """The span of an integer or boolean dtype (255 for uint8, 65535 for int16); None for floats."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return 1.0
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return float(info.max) - float(info.min)
+    return None
+
+
+def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str) -> float:
+    """``data_range`` as a positive float: as given, or from an integer dtype; floats must pass it."""
+    if data_range is not None:
+        try:
+            value = float(data_range)
+        except (TypeError, ValueError):
+            raise TypeError(f"data_range must be a number, got {_describe(data_range)}") from None
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"data_range must be a positive finite number, got {data_range!r}")
+        return value
+    ra, rb = dtype_data_range(a.dtype), dtype_data_range(b.dtype)
+    if ra is not None and rb is not None:
+        if a.dtype != b.dtype:
+            raise ValueError(
+                f"{func}: a and b have different integer dtypes ({a.dtype} and {b.dtype}), so their "
+                "data_range is ambiguous: pass data_range= explicitly"
+            )
+        return ra
+    raise ValueError(
+        f"{func}: data_range is required for float images: pass data_range=1.0 for images in [0, 1] "
+        "(a simlab Dataset has .data_range), 255 for 0..255 values, or the span of values your images "
+        f"can take; got dtypes {a.dtype} and {b.dtype}"
+    )
+
+
+def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """An integer >= minimum, or a ValueError naming the argument."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {_describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """One of ``choices``, or a ValueError that lists them."""
+    choices = list(choices)
+    if value not in choices:
+        raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(map(repr, choices))}")
+    return value
