@@ -1,0 +1,575 @@
+"""The simlab command line: compare two images, or find an image's nearest neighbours in a data set.
+
+Run ``simlab --help`` (or ``python -m simlab --help``). Two sub-commands:
+
+``simlab compare A B``
+    every metric of :data:`simlab.METRICS` (or those named with ``--metric``) for one pair, as a
+    table with the direction that means "more similar"; ``--figure out.png`` saves the two images,
+    their difference and the SSIM map.
+``simlab rank QUERY``
+    the ``-k`` most similar images of a data set (``--dataset``, default ``letters``) by one metric,
+    with their index, class and score.
+
+An image argument is either a file or a reference into a data set:
+
+========================================  =====================================================
+``photo.png``, ``scan.jpg``                an image file, converted to grey (ITU-R 601 luma,
+                                           Pillow's ``"L"`` mode) and scaled to [0, 1]
+``image.npy``                              a 2-D array saved with :func:`numpy.save`
+``letters:12``, ``digits:5``               image 12 of a built-in data set
+``letters:test:0``                         image 0 of the test split
+``my_data.npz:3``                          image 3 of a data-set file (anything
+                                           :func:`simlab.load_dataset` reads)
+``notMNIST.pickle:test:0``                 image 0 of the test split of a notMNIST pickle
+========================================  =====================================================
+
+Data range. Every input is scaled to a common range of 1 before it is compared, so SSIM and PSNR
+use ``data_range=1`` and MSE is in units of the full range squared: data-set images already are in
+[0, 1]; image files are divided by their bit depth's maximum (255 for 8-bit, 65535 for 16-bit);
+integer ``.npy`` arrays by the span of their dtype (:func:`simlab._validation.dtype_data_range`).
+A float ``.npy`` array carries no range, so it needs ``--data-range R`` (the span its values can
+take: 1.0 for [0, 1], 255 for 0..255) and is divided by R. Pearson, SSIM, MI, NMI and PSNR do not
+change under this common scaling; MSE is divided by the range squared.
+
+Errors in what the user typed (a missing file, a bad reference, a shape mismatch, an unknown metric,
+a bad number) print one line, ``simlab: error: ...``, to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+__all__ = ["Operand", "build_parser", "load_operand", "main"]
+
+PROG = "simlab"
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+
+_EPILOG = """\
+image arguments (A, B, QUERY):
+  photo.png, scan.jpg        an image file (converted to grey, scaled to [0, 1])
+  image.npy                  a 2-D array (a float array needs --data-range)
+  letters:12, digits:5       image 12 of a built-in data set; letters:test:0 for a split
+  data.npz:3                 image 3 of a data-set file (.npz, .npy stack, IDX, folder)
+  notMNIST.pickle:test:0     image 0 of the test split of a notMNIST pickle
+
+examples:
+  simlab compare letters:0 letters:1
+  simlab compare a.png b.png --figure pair.png
+  simlab compare a.npy b.npy --data-range 255 --metric ssim pearson --json
+  simlab rank letters:test:0 --dataset letters:train --metric pearson -k 5
+  simlab rank my_digit.png --dataset digits --figure neighbours.png
+"""
+
+
+class CLIError(Exception):
+    """A mistake in what the user typed: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (no usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {_one_line(message)} (see '{self.prog} --help')\n")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+# ---------------------------------------------------------------------------------------------------
+# argument types
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def _metric_name(text: str) -> str:
+    from .batch import METRICS
+
+    if text not in METRICS:
+        raise argparse.ArgumentTypeError(f"unknown metric {text!r}: choose from {', '.join(METRICS)}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``simlab`` (sub-commands ``compare`` and ``rank``).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Its ``error`` prints one line, ``simlab: error: ...``, and exits with status 2.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["rank", "letters:3", "-k", "5"])
+    >>> args.command, args.query, args.k, args.metric, args.dataset
+    ('rank', 'letters:3', 5, 'ssim', 'letters')
+    """
+    from . import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Compare images with Pearson's r, mutual information, SSIM, MSE and PSNR, "
+        "or find an image's nearest neighbours in a data set.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    compare = commands.add_parser(
+        "compare",
+        help="every metric for two images, as a table",
+        description="Print every metric (or those named) for images A and B, with the direction "
+        "that means 'more similar'. All inputs are scaled to a common range of 1 first.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument("a", metavar="A", help="first image: a file or a data-set reference")
+    compare.add_argument("b", metavar="B", help="second image: a file or a data-set reference")
+    compare.add_argument(
+        "--metric", "-m", dest="metrics", metavar="NAME", type=_metric_name, nargs="+",
+        action="extend", help="only these metrics (repeatable); default: all",
+    )
+    _add_common(compare)
+    compare.add_argument(
+        "--bins", type=_positive_int, default=None,
+        help="histogram bins for mutual information (default: simlab's, 16)",
+    )
+    compare.add_argument(
+        "--figure", metavar="OUT.png", type=Path,
+        help="save the two images, their difference and the SSIM map to this file",
+    )
+
+    rank = commands.add_parser(
+        "rank",
+        help="the nearest neighbours of an image in a data set",
+        description="Rank the images of a data set by their similarity to QUERY and print the "
+        "k most similar, best first, with index, class and score.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rank.add_argument("query", metavar="QUERY", help="the query image: a file or a data-set reference")
+    rank.add_argument(
+        "--dataset", "-d", default="letters",
+        help="the data set to search: letters, digits, letters:test, a file or folder, "
+        "or FILE:SPLIT (default: letters)",
+    )
+    rank.add_argument("--metric", "-m", default="ssim", type=_metric_name, help="default: ssim")
+    rank.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (default: 10)")
+    _add_common(rank)
+    rank.add_argument(
+        "--figure", metavar="OUT.png", type=Path,
+        help="save the query and its neighbours to this file",
+    )
+    return parser
+
+
+def _add_common(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--data-range", type=_positive_float, default=None, metavar="R",
+        help="span of the values of float .npy inputs (1.0 for [0, 1], 255 for 0..255)",
+    )
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+# ---------------------------------------------------------------------------------------------------
+# image arguments
+
+
+@dataclass
+class Operand:
+    """One image argument, loaded: the image scaled to a range of 1, and where it came from."""
+
+    text: str
+    image: np.ndarray
+    source: str
+    label: int | None = None
+    class_name: str | None = None
+    dataset: str | None = None
+    split: str | None = None
+    index: int | None = None
+    scaled_by: float = 1.0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line: the argument, the class if known, the shape."""
+        who = f" (class {self.class_name})" if self.class_name is not None else ""
+        return f"{self.text}{who}, {self.image.shape[0]}x{self.image.shape[1]}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON description (without the pixels)."""
+        return {
+            "argument": self.text,
+            "source": self.source,
+            "dataset": self.dataset,
+            "split": self.split,
+            "index": self.index,
+            "label": self.label,
+            "class": self.class_name,
+            "shape": list(self.image.shape),
+            "scaled_by": self.scaled_by,
+        }
+
+
+def _looks_like_path(text: str) -> bool:
+    return any(ch in text for ch in "/\\.~")
+
+
+def _read_image_file(path: Path) -> tuple[np.ndarray, float | None]:
+    """A grey image from a PNG/JPEG/... file, and the span of its values (None if unknown)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.load()
+            mode = img.mode
+            if mode.startswith("I;16"):
+                return np.asarray(img, dtype=np.float64), 65535.0
+            if mode == "I":  # 32-bit integer grey; 16-bit PNGs open this way in older Pillow
+                arr = np.asarray(img, dtype=np.float64)
+                return arr, (65535.0 if arr.min() >= 0 and arr.max() <= 65535 else None)
+            if mode == "F":
+                return np.asarray(img, dtype=np.float64), None
+            return np.asarray(img.convert("L"), dtype=np.float64), 255.0
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise CLIError(f"cannot read {str(path)!r} as an image: {_one_line(exc)}") from None
+
+
+def _read_npy(path: Path, text: str) -> tuple[np.ndarray, float | None]:
+    from ._validation import dtype_data_range
+
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise CLIError(f"cannot read {text!r} as a .npy array: {_one_line(exc)}") from None
+    if arr.ndim == 3:
+        raise CLIError(
+            f"{text!r} holds a stack of {arr.shape[0]} images of {arr.shape[1]}x{arr.shape[2]}: "
+            f"pick one, e.g. {text}:0"
+        )
+    if arr.ndim != 2 or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise CLIError(
+            f"{text!r} must hold one 2-D grey image, got an array of shape {arr.shape} and dtype {arr.dtype}"
+        )
+    return arr, dtype_data_range(arr.dtype)
+
+
+def _split_reference(text: str) -> tuple[str, str | None, str]:
+    """``SOURCE[:SPLIT]:INDEX`` -> (source, split, index text)."""
+    head, sep, index = text.rpartition(":")
+    if not sep and _looks_like_path(text):
+        raise CLIError(f"no such file {text!r}")
+    if not sep or not head:
+        raise CLIError(
+            f"{text!r} is neither an existing file nor a data-set reference such as letters:12, "
+            "letters:test:0 or data.npz:3"
+        )
+    source, sep2, split = head.rpartition(":")
+    if sep2 and source and split.isidentifier() and not Path(head).expanduser().exists():
+        return source, split, index
+    return head, None, index
+
+
+def _open_dataset(source: str, split: str | None, what: str):
+    from .datasets import load_dataset
+
+    if _looks_like_path(source) and not Path(source).expanduser().exists():
+        raise CLIError(f"{what}: no such file or folder {source!r}")
+    target = str(Path(source).expanduser()) if _looks_like_path(source) else source
+    try:
+        return load_dataset(target, split=split) if split is not None else load_dataset(target)
+    except CLIError:
+        raise
+    except (ValueError, TypeError, KeyError, OSError, EOFError) as exc:
+        raise CLIError(f"{what}: {_one_line(exc)}") from None
+
+
+def parse_dataset_argument(text: str):
+    """Load ``--dataset``: a built-in name, a file or folder, or ``NAME_OR_PATH:SPLIT``.
+
+    Examples
+    --------
+    >>> ds = parse_dataset_argument("digits")
+    >>> ds.images.shape[1:]
+    (28, 28)
+    """
+    if Path(text).expanduser().exists() or ":" not in text:
+        return _open_dataset(text, None, f"--dataset {text}")
+    source, _, split = text.rpartition(":")
+    return _open_dataset(source, split or None, f"--dataset {text}")
+
+
+def load_operand(text: str, data_range: float | None = None) -> Operand:
+    """Load one image argument (a file or a data-set reference) and scale it to a range of 1.
+
+    Parameters
+    ----------
+    text : str
+        ``photo.png``, ``image.npy``, ``letters:12``, ``letters:test:0``, ``data.npz:3``,
+        ``notMNIST.pickle:test:0``...
+    data_range : float, optional
+        The span of the values of a float ``.npy`` array (which carries no range of its own).
+
+    Returns
+    -------
+    Operand
+        ``image`` is a float64 2-D array divided by its data range (so its range is 1).
+
+    Raises
+    ------
+    CLIError
+        For a missing file, a bad reference, an index out of range, a float array without range.
+
+    Examples
+    --------
+    >>> op = load_operand("digits:5")
+    >>> op.image.shape, op.scaled_by, op.index
+    ((28, 28), 1.0, 5)
+    """
+    path = Path(text).expanduser()
+    if path.is_file():
+        suffix = path.suffix.lower()
+        if suffix in _IMAGE_SUFFIXES:
+            image, span = _read_image_file(path)
+        elif suffix == ".npy":
+            image, span = _read_npy(path, text)
+        else:
+            raise CLIError(f"{text!r} is a data-set file: add the index of one image, e.g. {text}:0")
+        source = "image file" if suffix in _IMAGE_SUFFIXES else "npy"
+        return _scaled(Operand(text=text, image=image, source=source), span, data_range)
+    if path.is_dir():
+        raise CLIError(f"{text!r} is a folder: add the index of one of its images, e.g. {text}:0")
+
+    source, split, index_text = _split_reference(text)
+    try:
+        index = int(index_text)
+    except ValueError:
+        raise CLIError(
+            f"{text!r}: the part after the last ':' must be an image index (a whole number), "
+            f"got {index_text!r}; e.g. letters:12"
+        ) from None
+    ds = _open_dataset(source, split, text)
+    if not 0 <= index < len(ds):
+        raise CLIError(f"{text!r}: index {index} is out of range, {ds.name} has {len(ds)} images (0..{len(ds) - 1})")
+    op = Operand(
+        text=text, image=np.asarray(ds[index], dtype=np.float64), source="dataset", dataset=ds.name,
+        split=split, index=index, label=int(ds.labels[index]), class_name=str(ds.class_name(index)),
+    )
+    return _scaled(op, float(ds.data_range), None)
+
+
+def _scaled(op: Operand, span: float | None, data_range: float | None) -> Operand:
+    if span is None:
+        if data_range is None:
+            raise CLIError(
+                f"{op.text!r} holds float values whose range simlab cannot know: pass --data-range "
+                "(1.0 for values in [0, 1], 255 for 0..255, or the span your values can take)"
+            )
+        span = data_range
+    op.image = np.asarray(op.image, dtype=np.float64) / span
+    op.scaled_by = float(span)
+    return op
+
+
+# ---------------------------------------------------------------------------------------------------
+# output
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _fmt(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.6g}" if abs(value) < 1e5 else f"{value:.4e}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _save_figure(fig: Any, path: Path) -> str:
+    try:
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot save the figure to {str(path)!r}: {_one_line(exc)}") from None
+    return str(path)
+
+
+def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
+    from .batch import METRICS, compare
+
+    a = load_operand(args.a, args.data_range)
+    b = load_operand(args.b, args.data_range)
+    if a.image.shape != b.image.shape:
+        raise CLIError(
+            f"A and B must have the same shape, got {a.image.shape} ({args.a}) and {b.image.shape} "
+            f"({args.b}): crop or resize one of them first"
+        )
+    names = list(dict.fromkeys(args.metrics)) if args.metrics else list(METRICS)
+    extra = {} if args.bins is None else {"bins": args.bins}
+    values = compare(a.image, b.image, data_range=1.0, metrics=names, **extra).as_dict()
+    result = {
+        "command": "compare",
+        "a": a.as_dict(),
+        "b": b.as_dict(),
+        "data_range": 1.0,
+        "bins": args.bins,
+        "metrics": {
+            name: {"value": _number(values[name]), "text": _fmt(values[name]), "more_similar": METRICS[name]}
+            for name in names
+        },
+        "figure": None,
+    }
+    if args.figure is not None:
+        from .figures import pair_panel
+
+        fig = pair_panel(a.image, b.image, data_range=1.0, titles=(a.text, b.text))
+        result["figure"] = _save_figure(fig, args.figure)
+    return result
+
+
+def _print_compare(result: dict[str, Any]) -> None:
+    print(f"A: {result['a']['argument']}" + _who(result["a"]))
+    print(f"B: {result['b']['argument']}" + _who(result["b"]))
+    print("(both scaled to a common range of 1: data_range=1, MSE in units of the range squared)\n")
+    rows = [(name, m["text"], f"{m['more_similar']} is more similar") for name, m in result["metrics"].items()]
+    print(_table(["metric", "value", "direction"], rows))
+    if result["figure"]:
+        print(f"\nfigure saved to {result['figure']}")
+
+
+def _who(info: dict[str, Any]) -> str:
+    cls = f", class {info['class']}" if info["class"] is not None else ""
+    return f"  ({info['shape'][0]}x{info['shape'][1]}{cls})"
+
+
+def _run_rank(args: argparse.Namespace) -> dict[str, Any]:
+    from .batch import METRICS, rank
+
+    query = load_operand(args.query, args.data_range)
+    ds = parse_dataset_argument(args.dataset)
+    if tuple(ds.images.shape[1:]) != query.image.shape:
+        raise CLIError(
+            f"QUERY {args.query!r} is {query.image.shape[0]}x{query.image.shape[1]} but the images of "
+            f"{args.dataset!r} are {ds.images.shape[1]}x{ds.images.shape[2]}: resize the query first"
+        )
+    k = min(args.k, len(ds))
+    found = rank(query.image, ds, metric=args.metric, k=k, progress=False)
+    neighbours = [
+        {
+            "rank": r + 1,
+            "index": int(i),
+            "label": int(ds.labels[i]),
+            "class": str(ds.class_name(int(i))),
+            "score": _number(s),
+            "text": _fmt(s),
+        }
+        for r, (i, s) in enumerate(zip(found.indices, found.scores))
+    ]
+    result = {
+        "command": "rank",
+        "query": query.as_dict(),
+        "dataset": {"argument": args.dataset, "name": ds.name, "size": len(ds)},
+        "metric": args.metric,
+        "more_similar": METRICS[args.metric],
+        "k": k,
+        "neighbours": neighbours,
+        "figure": None,
+    }
+    if args.figure is not None:
+        from .figures import neighbours_panel
+
+        fig = neighbours_panel(
+            query.image, ds.images[np.asarray(found.indices)], [n["class"] for n in neighbours],
+            np.asarray(found.scores, dtype=float), metric=args.metric, query_title=args.query,
+        )
+        result["figure"] = _save_figure(fig, args.figure)
+    return result
+
+
+def _print_rank(result: dict[str, Any]) -> None:
+    q, d = result["query"], result["dataset"]
+    print(f"query: {q['argument']}" + _who(q))
+    print(
+        f"the {result['k']} nearest of {d['size']} images in {d['argument']} by {result['metric']} "
+        f"({result['more_similar']} is more similar)\n"
+    )
+    rows = [(str(n["rank"]), str(n["index"]), n["class"], n["text"]) for n in result["neighbours"]]
+    print(_table(["rank", "index", "class", result["metric"]], rows))
+    if result["figure"]:
+        print(f"\nfigure saved to {result['figure']}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0, or 2 for a user error).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success. A user error prints ``simlab: error: ...`` (one line) to stderr and returns 2.
+
+    Examples
+    --------
+    >>> main(["compare", "digits:0", "digits:0", "--metric", "pearson", "--json"])  # doctest: +ELLIPSIS
+    {...
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run, printer = (_run_compare, _print_compare) if args.command == "compare" else (_run_rank, _print_rank)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = run(args)
+        # CLIError: what the user typed; ValueError/TypeError: the library's input checks
+        except (CLIError, ValueError, TypeError) as exc:
+            print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+    for message in dict.fromkeys(_one_line(w.message) for w in caught):
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result, indent=2, allow_nan=False))
+    else:
+        printer(result)
+    return 0
