@@ -1,0 +1,366 @@
+"""Data sets: the embedded ``letters`` and ``digits``, and the user's own files, as one ``Dataset``.
+
+``load_dataset("letters")`` and ``load_dataset("digits")`` read the files shipped in ``data/``
+(no network, no scikit-learn). ``load_dataset(path)`` reads a notMNIST pickle, MNIST / Fashion-MNIST
+IDX files, an ``.npz`` / ``.npy`` file or a folder of image files (see :func:`load_dataset`). Every
+source ends up as float32 images in [0, 1]; how the source values were mapped is recorded in
+``Dataset.normalization``.
+
+Examples
+--------
+>>> from simlab.datasets import load_dataset
+>>> letters = load_dataset("letters", split="test")
+>>> letters.images.shape, letters.classes[:3]
+((1000, 28, 28), ['A', 'B', 'C'])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BUILTINS", "Dataset", "data_dir", "load_dataset", "notmnist_dict"]
+
+#: Built-in data sets: name -> (file in ``data/``, one-line description).
+BUILTINS = {
+    "letters": ("letters.npz", "notMNIST-style letters A-J drawn from matplotlib's bundled fonts"),
+    "digits": ("digits.npz", "scikit-learn's handwritten digits (UCI) resized to 28x28"),
+}
+_SPLITS = ("train", "valid", "test")
+
+
+def data_dir() -> Path:
+    """The folder of the built-in data: ``$SIMLAB_DATA`` if set, else the repository's ``data/``.
+
+    Examples
+    --------
+    >>> (data_dir() / "letters.npz").is_file()
+    True
+    """
+    env = os.environ.get("SIMLAB_DATA")
+    return Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / "data"
+
+
+def _frozen(array: np.ndarray, original: Any = None) -> np.ndarray:
+    """A read-only view of ``array`` whose base is read-only too (``flags.writeable = True`` fails).
+
+    ``array`` is copied first when it may share memory with the caller's ``original`` or with any
+    other array, so a Dataset never changes (nor freezes) an array it was given.
+    """
+    if array.base is not None or (isinstance(original, np.ndarray) and np.may_share_memory(array, original)):
+        array = array.copy()
+    array.flags.writeable = False
+    return array.view()
+
+
+class Dataset:
+    """A stack of grey-level images with integer labels, class names and (optionally) splits.
+
+    Built by :func:`load_dataset`; indexing, :meth:`by_class` and :meth:`sample` give new,
+    smaller ``Dataset`` objects. The images are read-only, so statistics cached on a data set
+    (``_cache``, used by :func:`simlab.scores`) can never go stale: to change images, make a copy
+    (``ds.images.copy()``) and work on the copy.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W)
+        float32 values in [0, 1] (other dtypes are converted to float32; values are not rescaled:
+        use :func:`load_dataset` to normalise raw data).
+    labels : array_like of int, shape (N,)
+        Class index of each image, ``0 <= label < len(classes)``.
+    classes : sequence of str
+        Class names; ``classes[label]`` names an image's class.
+    name : str
+        Short name, e.g. ``"letters"``.
+    split : array_like of str, shape (N,), optional
+        ``"train"``, ``"valid"`` or ``"test"`` for each image, or None when the source has no split.
+    normalization : str
+        How the source values were mapped to [0, 1], e.g. ``"uint8 / 255"``.
+    source : str
+        Where the data came from (a file path or a built-in's description).
+
+    Attributes
+    ----------
+    images : ndarray, shape (N, H, W), float32, read-only
+    labels : ndarray, shape (N,), int64, read-only
+    classes : list of str
+    name : str
+    data_range : float
+        Always 1.0: the span of the values, as SSIM and PSNR need it.
+    split : ndarray of str, shape (N,), or None
+    normalization : str
+    source : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ds = Dataset(np.zeros((4, 2, 2)), [0, 1, 1, 0], ["no", "yes"], name="toy")
+    >>> ds
+    Dataset('toy': 4 images of 2x2, 2 classes ['no', 'yes'], no split)
+    >>> len(ds.by_class("yes")), ds.class_name(1), ds[0].shape
+    (2, 'yes', (2, 2))
+    """
+
+    __slots__ = ("_images", "_labels", "_classes", "_name", "_split", "_normalization", "_source", "_cache")
+
+    def __init__(
+        self,
+        images: Any,
+        labels: Any,
+        classes: Sequence[str],
+        *,
+        name: str = "dataset",
+        split: Any = None,
+        normalization: str = "float32 in [0, 1], as given",
+        source: str = "",
+    ) -> None:
+        given_images, given_labels = images, labels
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim != 3:
+            raise ValueError(f"images must have shape (N, H, W), got shape {images.shape}")
+        labels = np.asarray(labels)
+        if labels.shape != (len(images),):
+            raise ValueError(f"labels must have shape ({len(images)},) to match the images, got {labels.shape}")
+        if labels.size and not np.issubdtype(labels.dtype, np.integer):
+            raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
+        classes = [str(c) for c in classes]
+        if labels.size and (labels.min() < 0 or labels.max() >= len(classes)):
+            raise ValueError(
+                f"labels must lie in 0..{len(classes) - 1} (one per class name), "
+                f"got {labels.min()}..{labels.max()}"
+            )
+        if split is not None:
+            split = np.asarray(split, dtype=str)
+            if split.shape != (len(images),):
+                raise ValueError(f"split must have shape ({len(images)},), got {split.shape}")
+            split = _frozen(split)
+        self._images = _frozen(images, given_images)
+        self._labels = _frozen(labels.astype(np.int64), given_labels)
+        self._classes = classes
+        self._name = str(name)
+        self._split = split
+        self._normalization = str(normalization)
+        self._source = str(source)
+        self._cache: dict = {}
+
+    # read-only attributes: a Dataset never changes after it is made
+    images = property(lambda self: self._images, doc="(N, H, W) float32 in [0, 1], read-only.")
+    labels = property(lambda self: self._labels, doc="(N,) int64 class indices, read-only.")
+    classes = property(lambda self: list(self._classes), doc="Class names (a copy).")
+    name = property(lambda self: self._name, doc="Short name of the data set.")
+    split = property(lambda self: self._split, doc="(N,) str split of each image, or None.")
+    normalization = property(lambda self: self._normalization, doc="How source values became [0, 1].")
+    source = property(lambda self: self._source, doc="Where the data came from.")
+    data_range = property(lambda self: 1.0, doc="Span of the values (1.0), for SSIM and PSNR.")
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    def __getitem__(self, index: Any) -> Any:
+        """``ds[i]`` is one (H, W) image; a slice, index array or boolean mask gives a ``Dataset``."""
+        if isinstance(index, (int, np.integer)):
+            n = len(self)
+            if not -n <= index < n:
+                raise IndexError(f"image index {index} is out of range for a data set of {n} images")
+            return self._images[index]
+        if isinstance(index, slice):
+            rows = np.arange(len(self))[index]
+        else:
+            rows = np.asarray(index)
+            if rows.dtype == bool:
+                if rows.shape != (len(self),):
+                    raise IndexError(f"a boolean mask must have shape ({len(self)},), got {rows.shape}")
+                rows = np.flatnonzero(rows)
+            elif rows.size == 0:
+                rows = rows.astype(np.intp)
+            elif not np.issubdtype(rows.dtype, np.integer) or rows.ndim != 1:
+                raise IndexError(
+                    "index a Dataset with an int, a slice, a 1-D array of ints or a boolean mask, "
+                    f"got {type(index).__name__} of dtype {rows.dtype} and shape {rows.shape}"
+                )
+        return self._subset(rows)
+
+    def _subset(self, rows: np.ndarray) -> Dataset:
+        return Dataset(
+            self._images[rows],
+            self._labels[rows],
+            self._classes,
+            name=self._name,
+            split=None if self._split is None else self._split[rows],
+            normalization=self._normalization,
+            source=self._source,
+        )
+
+    def class_name(self, i: int) -> str:
+        """The class name of image ``i``, e.g. ``"A"``."""
+        return self._classes[int(self._labels[i])]
+
+    def class_index(self, label_or_name: int | str) -> int:
+        """The label of a class given by its index or its name."""
+        if isinstance(label_or_name, str):
+            if label_or_name not in self._classes:
+                raise ValueError(
+                    f"unknown class {label_or_name!r} in {self._name!r}: "
+                    f"choose one of {', '.join(map(repr, self._classes))}"
+                )
+            return self._classes.index(label_or_name)
+        if isinstance(label_or_name, (bool, np.bool_)) or not isinstance(label_or_name, (int, np.integer)):
+            raise TypeError(f"label_or_name must be a class index or a class name, got {label_or_name!r}")
+        if not 0 <= label_or_name < len(self._classes):
+            raise ValueError(f"class index {label_or_name} is out of range 0..{len(self._classes) - 1}")
+        return int(label_or_name)
+
+    def by_class(self, label_or_name: int | str) -> Dataset:
+        """The images of one class (by index, e.g. ``0``, or name, e.g. ``"A"``), in order."""
+        return self._subset(np.flatnonzero(self._labels == self.class_index(label_or_name)))
+
+    def sample(self, n: int, seed: int = 0) -> Dataset:
+        """``n`` images drawn without replacement, in random order, reproducibly for a ``seed``."""
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 0 <= n <= len(self):
+            raise ValueError(f"n must be an integer between 0 and {len(self)} (the data set's size), got {n!r}")
+        return self._subset(np.random.default_rng(seed).permutation(len(self))[: int(n)])
+
+    def counts(self) -> dict[str, int]:
+        """Number of images per class name."""
+        counts = np.bincount(self._labels, minlength=len(self._classes))
+        return {c: int(k) for c, k in zip(self._classes, counts)}
+
+    def __repr__(self) -> str:
+        shape = "x".join(map(str, self._images.shape[1:]))
+        classes = self._classes if len(self._classes) <= 10 else self._classes[:3] + ["..."] + self._classes[-2:]
+        if self._split is None:
+            splits = "no split"
+        else:
+            names, counts = np.unique(self._split, return_counts=True)
+            order = sorted(range(len(names)), key=lambda i: (_SPLITS + (names[i],)).index(names[i]))
+            splits = "splits " + ", ".join(f"{names[i]} {counts[i]}" for i in order)
+        return (
+            f"Dataset({self._name!r}: {len(self)} images of {shape}, {len(self._classes)} classes "
+            f"[{', '.join(map(repr, classes))}], {splits})".replace("'...'", "...")
+        )
+
+
+def _select_split(images, labels, split, wanted, where):
+    """Keep the images of split ``wanted`` (None keeps all)."""
+    if wanted is None:
+        return images, labels, split
+    if split is None:
+        raise ValueError(f"{where} has no train/valid/test split, so split={wanted!r} cannot be chosen: pass split=None")
+    present = [s for s in _SPLITS if s in set(split.tolist())] + sorted(set(split.tolist()) - set(_SPLITS))
+    if wanted not in present:
+        raise ValueError(f"unknown split {wanted!r} for {where}: choose one of {', '.join(map(repr, present))} or None")
+    keep = split == wanted
+    return images[keep], labels[keep], split[keep]
+
+
+def _load_builtin(name: str, split: str | None) -> Dataset:
+    file, description = BUILTINS[name]
+    path = data_dir() / file
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"the built-in data set {name!r} should be in {path}, which does not exist: regenerate it with "
+            "`python scripts/make_data.py` from the repository root, or point $SIMLAB_DATA at its folder"
+        )
+    with np.load(path, allow_pickle=False) as npz:
+        images, labels, split_arr = npz["images"], npz["labels"].astype(np.int64), npz["split"]
+        classes = npz["classes"].tolist()
+    images, labels, split_arr = _select_split(images, labels, split_arr, split, f"the built-in {name!r}")
+    return Dataset(
+        images.astype(np.float32) / np.float32(255.0),
+        labels,
+        classes,
+        name=name,
+        split=split_arr,
+        normalization="uint8 / 255",
+        source=f"built-in {name!r}: {description} ({path.name})",
+    )
+
+
+def load_dataset(
+    name_or_path: str | os.PathLike,
+    *,
+    split: str | None = None,
+    labels: str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+) -> Dataset:
+    """Load a built-in data set by name, or the user's own file or folder, as a :class:`Dataset`.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``"letters"`` (A-J, 6,500 images: 500 train, 50 valid, 100 test per class) or ``"digits"``
+        (1,797 images, 80/20 train/test stratified), or the path of a user file or folder (below).
+    split : {"train", "valid", "test"} or None, optional
+        Keep only one split. None (the default) keeps every image, with ``Dataset.split`` telling
+        which split each came from (None when the source has no split).
+    labels : path-like, optional
+        For an IDX images file whose labels file is not beside it under the standard name.
+    classes : sequence of str, optional
+        Class names for the labels 0, 1, ... (e.g. Fashion-MNIST's), instead of the defaults.
+
+    Returns
+    -------
+    Dataset
+        float32 images in [0, 1] (read-only), int64 labels, class names, splits.
+
+    Examples
+    --------
+    >>> ds = load_dataset("digits", split="train")
+    >>> ds.images.dtype, ds.images.shape[1:], ds.normalization
+    (dtype('float32'), (28, 28), 'uint8 / 255')
+    """
+    if isinstance(name_or_path, str) and name_or_path in BUILTINS:
+        ds = _load_builtin(name_or_path, split)
+        if classes is not None:
+            ds = Dataset(ds.images, ds.labels, classes, name=ds.name, split=ds.split,
+                         normalization=ds.normalization, source=ds.source)
+        return ds
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(
+            f"name_or_path must be a built-in name ({', '.join(map(repr, BUILTINS))}) or a path, "
+            f"got {type(name_or_path).__name__}"
+        )
+    from . import _io
+
+    return _io.load_path(Path(os.fspath(name_or_path)).expanduser(), split=split, labels=labels,
+                         classes=classes, builtins=tuple(BUILTINS))
+
+
+def notmnist_dict(name: str = "letters") -> dict[str, np.ndarray]:
+    """A built-in data set in the shape of the notMNIST course pickle.
+
+    Keys ``train_dataset``, ``valid_dataset``, ``test_dataset`` hold float32 images in [-0.5, 0.5]
+    (the course's ``(pixel - 255 / 2) / 255``, here ``images - 0.5``); ``train_labels``,
+    ``valid_labels``, ``test_labels`` hold int32 labels, as in the course pickle. A split the data
+    set does not have (``digits`` has no ``valid``) is an empty array.
+
+    Parameters
+    ----------
+    name : {"letters", "digits"}
+        Which built-in data set.
+
+    Returns
+    -------
+    dict of str to ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = notmnist_dict()
+    >>> image = data['test_dataset'][0]
+    >>> image.shape, image.dtype, np.corrcoef(image, image).shape
+    ((28, 28), dtype('float32'), (56, 56))
+    """
+    if name not in BUILTINS:
+        raise ValueError(f"unknown built-in data set {name!r}: choose one of {', '.join(map(repr, BUILTINS))}")
+    ds = _load_builtin(name, None)
+    out = {}
+    for s in _SPLITS:
+        keep = ds.split == s
+        out[f"{s}_dataset"] = ds.images[keep] - np.float32(0.5)
+        out[f"{s}_labels"] = ds.labels[keep].astype(np.int32)
+    return out
