@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -32,16 +33,23 @@ from matplotlib.figure import Figure
 __all__ = [
     "DIVERGING_CMAP",
     "IMAGE_CMAP",
+    "METRIC_COLOURS",
     "NAN_COLOUR",
     "STYLE",
     "SimlabFigure",
     "blank_rows",
     "centred_vectors",
     "corrcoef_matrix",
+    "cost_bars",
     "image_grid",
     "images",
+    "invariance_curves",
+    "invariance_heatmap",
+    "neighbours_panel",
     "new_figure",
+    "pair_panel",
     "pixel_scatter",
+    "precision_bars",
     "row_pair",
     "shift_curve",
     "show_image",
@@ -265,7 +273,8 @@ def corrcoef_matrix(matrix: Any, *, title: str | None = None, names: tuple[str, 
 
 
 @styled
-def row_pair(image: Any, i: int, j: int, *, title: str | None = None) -> SimlabFigure:
+def row_pair(image: Any, i: int, j: int, *, title: str | None = None, vmin: float = 0.0,
+             vmax: float = 1.0) -> SimlabFigure:
     """Two rows of an image, marked on the image and plotted as 28 observations each.
 
     Shows what one entry ``[i, j]`` of ``np.corrcoef(image)`` correlates: row ``i`` with row ``j``,
@@ -279,7 +288,7 @@ def row_pair(image: Any, i: int, j: int, *, title: str | None = None) -> SimlabF
     """
     image = np.asarray(image, dtype=float)
     fig, (left, right) = new_figure(1, 2, figsize=(10.5, 3.8), width_ratios=[1, 2.2])
-    show_image(left, image, title="the image", vmin=float(min(image.min(), 0)), vmax=float(max(image.max(), 1)))
+    show_image(left, image, title="the image", vmin=vmin, vmax=vmax)
     colours = [ACCENT, "#1a73e8"]
     columns = np.arange(image.shape[1])
     for row, colour in zip((i, j), colours):
@@ -295,7 +304,8 @@ def row_pair(image: Any, i: int, j: int, *, title: str | None = None) -> SimlabF
 
 
 @styled
-def blank_rows(image: Any, matrix: Any, constant: Any, *, title: str | None = None) -> SimlabFigure:
+def blank_rows(image: Any, matrix: Any, constant: Any, *, title: str | None = None, vmin: float = 0.0,
+               vmax: float = 1.0) -> SimlabFigure:
     """The constant (blank) rows of an image, and the nan rows and columns they cause in the matrix.
 
     Parameters
@@ -306,6 +316,8 @@ def blank_rows(image: Any, matrix: Any, constant: Any, *, title: str | None = No
     constant : array_like of bool, (H,)
         Which rows of ``image`` are constant.
     title : str, optional
+    vmin, vmax : float
+        Grey limits of the image (``-0.5, 0.5`` for notMNIST-style values).
 
     Examples
     --------
@@ -319,8 +331,7 @@ def blank_rows(image: Any, matrix: Any, constant: Any, *, title: str | None = No
     """
     image = np.asarray(image, dtype=float)
     fig, (left, right) = new_figure(1, 2, figsize=(11, 5), width_ratios=[1, 1.35])
-    show_image(left, image, title=f"{int(np.sum(constant))} constant rows (marked)",
-               vmin=float(min(image.min(), 0)), vmax=float(max(image.max(), 1)))
+    show_image(left, image, title=f"{int(np.sum(constant))} constant rows (marked)", vmin=vmin, vmax=vmax)
     for row in np.flatnonzero(constant):
         left.axhspan(row - 0.5, row + 0.5, color=NAN_COLOUR, alpha=0.6)
     show_signed(right, matrix, limit=1.0, colorbar="correlation (nan in yellow)", title="np.corrcoef(image, image)")
@@ -453,4 +464,608 @@ def shift_curve(shifts: Any, values: Any, *, title: str | None = None, ylabel: s
     ax.legend(loc="upper right")
     if title:
         ax.set_title(title)
+    return fig
+
+
+def _pair_panel_values(a: np.ndarray, b: np.ndarray, data_range: float, bins: int | None) -> dict[str, Any]:
+    """What :func:`pair_panel` draws: the difference, the SSIM map, the joint histogram, and numbers."""
+    from .errors import mse
+    from .information import DEFAULT_BINS, joint_histogram, mutual_information
+    from .structural import ssim
+
+    bins = DEFAULT_BINS if bins is None else bins
+    mean_ssim, ssim_map = ssim(a, b, data_range=data_range, full=True)
+    counts, edges_a, edges_b = joint_histogram(a, b, bins=bins)
+    af, bf = a.astype(np.float64), b.astype(np.float64)
+    return {
+        "difference": bf - af,
+        "mse": float(mse(a, b)),
+        "ssim": float(mean_ssim),
+        "ssim_map": np.asarray(ssim_map, dtype=np.float64),
+        "log_counts": np.log10(1.0 + np.asarray(counts, dtype=np.float64)).T,  # rows: b's bins
+        "extent": (float(edges_a[0]), float(edges_a[-1]), float(edges_b[0]), float(edges_b[-1])),
+        "mi": float(mutual_information(a, b, bins=bins)),
+    }
+
+
+@styled
+def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = None,
+               names: tuple[str, str] = ("A", "B"), titles: tuple[str, str] | None = None,
+               figsize: tuple[float, float] = (13.0, 3.2), dpi: float = 80,
+               fig: SimlabFigure | None = None) -> SimlabFigure:
+    """Two images side by side with their difference, SSIM map and joint histogram.
+
+    The comparison panel of the live app (:func:`simlab.widgets.compare`) and of
+    ``python -m simlab compare --figure``. Five panels, left to right: ``a``; ``b``; ``b - a``
+    (diverging, white at 0, limits ``±data_range``); the SSIM map (diverging, limits -1..1; its mean
+    is SSIM); the joint histogram of grey levels (``log10(1 + count)``, ``a`` across, ``b`` up; its
+    mutual information is in the title). Titles carry the numbers: MSE, mean SSIM, MI in bits.
+
+    Parameters
+    ----------
+    a, b : array_like, (H, W)
+        The two images (same shape); floats in ``0..data_range``, or integers.
+    data_range : float, default 1.0
+        Span of the grey levels (1.0 for a simlab Dataset, 255 for uint8): grey limits, the
+        difference's colour limits and SSIM's constants.
+    bins : int, optional
+        Bins per axis of the joint histogram (default ``simlab.information.DEFAULT_BINS``).
+    names : (str, str), default ("A", "B")
+        Short names used in the difference title and the histogram's axis labels.
+    titles : (str, str), optional
+        Titles of the first two panels (default: ``names``).
+    figsize : (float, float), default (13.0, 3.2)
+        Size in inches.
+    dpi : float, default 80
+        Resolution for PNG output (a 1040 x 256 pixel picture by default).
+    fig : Figure, optional
+        A figure returned by an earlier call: its images, limits and titles are updated in place
+        (no new axes, about twice as fast) and it is returned. Its ``data_range`` and ``bins`` are
+        kept from the first call.
+
+    Returns
+    -------
+    SimlabFigure
+        The figure (save it with ``fig.savefig(path)``; it shows itself in a notebook).
+
+    Notes
+    -----
+    The SSIM map is ``simlab.ssim(a, b, data_range=data_range, full=True)[1]`` (uniform 7x7
+    window); the joint histogram is ``simlab.information.joint_histogram(a, b, bins)``, whose edges
+    span each image's own min..max, so the histogram's axes move with the images.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.random((28, 28)); b = np.clip(a + 0.1, 0, 1)
+    >>> fig = pair_panel(a, b)
+    >>> [ax.get_title().split(":")[0] for ax in fig.axes]
+    ['A', 'B', 'B − A', 'SSIM map', 'joint hist.']
+    >>> pair_panel(a, 1 - a, fig=fig) is fig
+    True
+    """
+    from ._validation import as_pair
+
+    a, b = as_pair(a, b)
+    state = getattr(fig, "_simlab_pair_panel", None)
+    if state is not None:
+        data_range, bins = state["data_range"], state["bins"]
+    values = _pair_panel_values(a, b, data_range, bins)
+    titles = tuple(titles) if titles is not None else tuple(names)
+    text = [
+        titles[0],
+        titles[1],
+        f"{names[1]} − {names[0]}: MSE {values['mse']:.3g}",
+        f"SSIM map: mean {values['ssim']:.2f}",
+        f"joint hist.: MI {values['mi']:.2f} bits",
+    ]
+    if state is None:
+        signed = np.issubdtype(a.dtype, np.signedinteger)
+        low = float(np.iinfo(a.dtype).min) if signed else 0.0
+        fig, axes = new_figure(1, 5, figsize=figsize)
+        fig.set_dpi(dpi)
+        artists = [show_image(axes[0], a, vmin=low, vmax=low + data_range),
+                   show_image(axes[1], b, vmin=low, vmax=low + data_range),
+                   show_signed(axes[2], values["difference"], limit=data_range),
+                   show_signed(axes[3], values["ssim_map"], limit=1.0)]
+        for ax in axes[2:4]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        artists.append(axes[4].imshow(values["log_counts"], origin="lower", aspect="auto", cmap="Blues",
+                                      extent=values["extent"], interpolation="nearest"))
+        axes[4].set_xlabel(f"grey level in {names[0]}")
+        axes[4].set_ylabel(names[1])
+        axes[4].locator_params(nbins=3)
+        state = {"artists": artists, "axes": list(axes), "data_range": data_range, "bins": bins}
+        fig._simlab_pair_panel = state  # type: ignore[attr-defined]
+    else:
+        artists = state["artists"]
+        for artist, image in zip(artists, (a, b, values["difference"], values["ssim_map"])):
+            artist.set_data(image)
+        artists[4].set_data(values["log_counts"])
+        artists[4].set_extent(values["extent"])
+    artists[4].set_clim(0.0, max(float(values["log_counts"].max()), 1e-9))
+    for ax, title in zip(state["axes"], text):
+        ax.set_title(title)
+    return fig
+
+
+# ------------------------------------------------------------------ notebooks 03 and 04 (H5)
+
+
+def _log_counts(ax: Any, counts: np.ndarray, edges_a: np.ndarray, edges_b: np.ndarray) -> Any:
+    """Draw a joint histogram (``a`` up the rows, ``b`` across), log colour scale, empty cells white."""
+    from matplotlib.colors import LogNorm
+
+    counts = np.asarray(counts, dtype=float)
+    extent = (float(edges_b[0]), float(edges_b[-1]), float(edges_a[0]), float(edges_a[-1]))
+    return ax.imshow(np.ma.masked_equal(counts, 0), origin="lower", cmap="viridis", extent=extent,
+                     norm=LogNorm(vmin=1, vmax=max(float(counts.max()), 2.0)), aspect="auto",
+                     interpolation="nearest")
+
+
+@styled
+def joint_histogram_marginals(counts: Any, edges_a: Any, edges_b: Any, *, title: str | None = None,
+                              names: tuple[str, str] = ("A", "B")) -> SimlabFigure:
+    """A joint histogram as an image, with each image's own histogram (its marginal) along the edges.
+
+    Parameters
+    ----------
+    counts : array_like, (bins_a, bins_b)
+        ``counts[i, j]`` = number of pixels with ``a`` in bin ``i`` and ``b`` in bin ``j``, e.g. from
+        :func:`simlab.information.joint_histogram`.
+    edges_a, edges_b : array_like
+        The bin edges of each image.
+    title : str, optional
+        The finding.
+    names : (str, str)
+        What to call the two images on the axes.
+
+    Notes
+    -----
+    Colours are on a log scale (one cell, background in both, usually dominates); empty cells are
+    white. The row sums
+    (``a``'s histogram) are drawn on the right, the column sums (``b``'s) on top.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> counts, ea, eb = np.histogram2d(rng.random(50), rng.random(50), bins=4)
+    >>> len(joint_histogram_marginals(counts, ea, eb, title="noise").axes)
+    4
+    """
+    counts = np.asarray(counts, dtype=float)
+    edges_a, edges_b = np.asarray(edges_a, dtype=float), np.asarray(edges_b, dtype=float)
+    fig = SimlabFigure(figsize=(7.4, 6.6), layout="constrained")
+    grid = fig.add_gridspec(2, 3, width_ratios=[4, 1.2, 0.25], height_ratios=[1.2, 4])
+    main = fig.add_subplot(grid[1, 0])
+    top = fig.add_subplot(grid[0, 0], sharex=main)
+    right = fig.add_subplot(grid[1, 1], sharey=main)
+    artist = _log_counts(main, counts, edges_a, edges_b)
+    fig.colorbar(artist, cax=fig.add_subplot(grid[1, 2]), label="pixels in the cell (log; white: none)")
+    main.set_xlabel(f"grey level in {names[1]}")
+    main.set_ylabel(f"grey level in {names[0]}")
+    top.bar(edges_b[:-1], counts.sum(axis=0), width=np.diff(edges_b), align="edge", color="#1a73e8")
+    right.barh(edges_a[:-1], counts.sum(axis=1), height=np.diff(edges_a), align="edge", color=ACCENT)
+    top.set_yscale("log")
+    right.set_xscale("log")
+    top.tick_params(labelbottom=False)
+    right.tick_params(labelleft=False)
+    top.set_ylabel(f"{names[1]}:\npixels")
+    right.set_xlabel(f"{names[0]}: pixels")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def curves(x: Any, ys: Mapping[str, Any], *, title: str | None = None, xlabel: str = "",
+           ylabel: str = "", logx: bool = False, marks: Mapping[float, str] | None = None
+           ) -> SimlabFigure:
+    """Several labelled curves over the same x, with optional marked x positions (dashed lines).
+
+    Examples
+    --------
+    >>> fig = curves([2, 4, 8], {"one": [1, 2, 3]}, xlabel="bins", marks={4: "default"})
+    >>> fig.axes[0].get_xlabel()
+    'bins'
+    """
+    fig, ax = new_figure(figsize=(7.6, 4.8))
+    colours = ["#1a73e8", ACCENT, "#1e8e3e", "#8430ce"]
+    for (label, y), colour in zip(ys.items(), colours):
+        ax.plot(x, y, "o-", lw=2.5, ms=5, color=colour, label=label)
+    for (position, label), style in zip((marks or {}).items(), ["--", ":", "-."]):
+        ax.axvline(position, color="grey", ls=style, lw=1.8, label=label)
+    if logx:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(list(x), [f"{v:g}" for v in x], rotation=45 if len(x) > 8 else 0)
+        ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@styled
+def same_histograms(a: Any, b: Any, *, bins: int = 16, title: str | None = None,
+                    names: tuple[str, str] = ("A", "B")) -> SimlabFigure:
+    """Two images, their two (overlaid) histograms, and their joint histogram.
+
+    Shows that equal histograms say nothing about how the pixels *pair up*.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.random((8, 8)); b = rng.permutation(a.ravel()).reshape(8, 8)
+    >>> len(same_histograms(a, b, bins=4).axes)
+    4
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    fig, axes = new_figure(1, 4, figsize=(15, 4.0), width_ratios=[1, 1, 1.5, 1.3])
+    show_image(axes[0], a, title=names[0])
+    show_image(axes[1], b, title=names[1])
+    edges = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), bins + 1)
+    axes[2].hist(a.ravel(), bins=edges, color="#1a73e8", alpha=0.6, label=names[0], log=True)
+    axes[2].hist(b.ravel(), bins=edges, histtype="step", color=ACCENT, lw=2.5, ls="--", label=names[1],
+                 log=True)
+    axes[2].set_xlabel("grey level")
+    axes[2].set_ylabel("pixels (log)")
+    axes[2].legend(loc="upper center")
+    axes[2].set_title("histograms: identical")
+    counts, edges_a, edges_b = np.histogram2d(a.ravel(), b.ravel(), bins=bins)
+    _log_counts(axes[3], counts, edges_a, edges_b)
+    axes[3].set_xlabel(f"grey level in {names[1]}")
+    axes[3].set_ylabel(f"grey level in {names[0]}")
+    axes[3].set_title("joint histogram: spread out")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _outline_valid(ax: Any, shape: tuple[int, int], pad: int) -> None:
+    """Dashed square around the part of an SSIM map that is averaged (``pad`` cropped on each side)."""
+    from matplotlib.patches import Rectangle
+
+    if pad > 0:
+        ax.add_patch(Rectangle((pad - 0.5, pad - 0.5), shape[1] - 2 * pad, shape[0] - 2 * pad,
+                               fill=False, ls="--", lw=2, ec="black"))
+
+
+def _bare(ax: Any) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+@styled
+def ssim_terms(components: Any, *, title: str | None = None) -> SimlabFigure:
+    """SSIM's luminance, contrast and structure maps and their product, the SSIM map.
+
+    Parameters
+    ----------
+    components : record
+        From :func:`simlab.structural.ssim_components`: ``luminance``, ``contrast``, ``structure``,
+        ``ssim_map`` (2-D maps) and ``pad`` (the cropped border, outlined by a dashed square).
+    title : str, optional
+        The finding.
+
+    Notes
+    -----
+    All four maps share one diverging colour scale, -1..1, white at 0: 1 (dark red) means "the same".
+    Each panel's title gives the map's mean over the averaged (un-cropped) part.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> m = np.ones((9, 9))
+    >>> c = SimpleNamespace(luminance=m, contrast=m, structure=m, ssim_map=m, pad=3)
+    >>> len(ssim_terms(c).axes)
+    5
+    """
+    names = [("luminance", "luminance l"), ("contrast", "contrast c"), ("structure", "structure s"),
+             ("ssim_map", "SSIM = l · c · s")]
+    pad = int(components.pad)
+    fig, axes = new_figure(1, 4, figsize=(15, 4.3))
+    for ax, (attribute, label) in zip(axes, names):
+        values = np.asarray(getattr(components, attribute), dtype=float)
+        inner = values[pad:values.shape[0] - pad, pad:values.shape[1] - pad]
+        artist = show_signed(ax, values, limit=1.0, title=f"{label}\nmean {inner.mean():.2f}")
+        _outline_valid(ax, values.shape, pad)
+        _bare(ax)
+    fig.colorbar(artist, ax=list(axes), shrink=0.8, label="1 = same, 0 = unrelated")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def ssim_maps(reference: Any, others: Mapping[str, Any], maps: Mapping[str, Any],
+              scores: Mapping[str, float], *, pad: int = 3, title: str | None = None,
+              reference_name: str = "original") -> SimlabFigure:
+    """Damaged copies of one image (top row) above their SSIM maps against it (bottom row).
+
+    Parameters
+    ----------
+    reference : array_like, (H, W)
+        The original image, shown at the top left.
+    others : dict
+        Name -> damaged copy.
+    maps : dict
+        Name -> SSIM map (``simlab.ssim(reference, copy, full=True)[1]``).
+    scores : dict
+        Name -> mean SSIM, shown in the map's title.
+    pad : int
+        Cropped border, outlined by a dashed square.
+    title : str, optional
+    reference_name : str
+
+    Examples
+    --------
+    >>> z = np.zeros((9, 9))
+    >>> len(ssim_maps(z, {"x": z}, {"x": z}, {"x": 1.0}).axes)
+    4
+    """
+    names = list(others)
+    fig, axes = new_figure(2, len(names) + 1, figsize=(3.3 * (len(names) + 1) + 1.2, 7.4), squeeze=False)
+    show_image(axes[0, 0], reference, title=reference_name)
+    axes[1, 0].text(0.5, 0.5, "SSIM map\nagainst the\noriginal:\n1 = same\n0 = unrelated\n< 0 = opposite",
+                    ha="center", va="center", transform=axes[1, 0].transAxes, fontsize=13)
+    axes[1, 0].set_axis_off()
+    for j, name in enumerate(names, start=1):
+        show_image(axes[0, j], others[name], title=name)
+        values = np.asarray(maps[name], dtype=float)
+        artist = show_signed(axes[1, j], values, limit=1.0, title=f"SSIM {scores[name]:.2f}")
+        _outline_valid(axes[1, j], values.shape, pad)
+        _bare(axes[1, j])
+    fig.colorbar(artist, ax=list(axes[1, 1:]), shrink=0.85, label="local SSIM")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def window_weights(windows: Mapping[str, Any], *, title: str | None = None) -> SimlabFigure:
+    """Weights of local windows (e.g. uniform 7x7 and Gaussian), drawn on the same grid and scale.
+
+    Examples
+    --------
+    >>> w = np.zeros((5, 5)); w[1:4, 1:4] = 1 / 9
+    >>> len(window_weights({"uniform 3x3": w}).axes)
+    2
+    """
+    values = {name: np.asarray(w, dtype=float) for name, w in windows.items()}
+    top = max(float(w.max()) for w in values.values())
+    fig, axes = new_figure(1, len(values), figsize=(4.4 * len(values) + 1.2, 4.6), squeeze=False)
+    for ax, (name, w) in zip(axes[0], values.items()):
+        artist = ax.imshow(w, cmap="Greys", vmin=0, vmax=top, interpolation="nearest")
+        ax.set_title(name, fontsize=12)
+        ax.set_xticks(range(w.shape[1]), [str(i - w.shape[1] // 2) for i in range(w.shape[1])], fontsize=8)
+        ax.set_yticks(range(w.shape[0]), [str(i - w.shape[0] // 2) for i in range(w.shape[0])], fontsize=8)
+        ax.set_xlabel("offset from the centre pixel")
+    fig.colorbar(artist, ax=list(axes[0]), shrink=0.85, label="weight")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+#: One colour per metric, the same in every figure of notebook 06 and the command line.
+METRIC_COLOURS: Mapping[str, str] = MappingProxyType({
+    "pearson": "#1a73e8",
+    "ssim": "#e8710a",
+    "mutual_information": "#188038",
+    "normalized_mutual_information": "#7cb342",
+    "mse": "#a142f4",
+    "psnr": "#d01884",
+})
+
+
+@styled
+def invariance_heatmap(values: Any, metrics: Sequence[str], columns: Sequence[tuple[str, str]], *,
+                       title: str | None = None, label: str = "retained similarity") -> SimlabFigure:
+    """A metrics x (transform, strength) table of scores on a diverging map, values written in.
+
+    Parameters
+    ----------
+    values : array_like, (M, C)
+        One row per metric, one column per (transform, strength); 1 = as similar as the untransformed
+        image, 0 = as similar as a typical unrelated image, below 0 = less similar than that.
+    metrics : sequence of str, (M,)
+    columns : sequence of (str, str), (C,)
+        ``(transform, strength label)``; consecutive columns of one transform are grouped.
+    title : str, optional
+        The finding.
+    label : str
+        Colour-bar label.
+
+    Examples
+    --------
+    >>> fig = invariance_heatmap([[1, 0.5], [0.2, -1]], ["pearson", "ssim"], [("shift", "1"), ("shift", "2")])
+    >>> fig.axes[0].get_yticklabels()[1].get_text()
+    'ssim'
+    """
+    values = np.asarray(values, dtype=float)
+    fig, ax = new_figure(figsize=(max(8.0, 0.52 * len(columns) + 3.5), 0.62 * len(metrics) + 2.4))
+    show_signed(ax, values, limit=1.0, colorbar=label)
+    ax.set_aspect("auto")
+    ax.set_yticks(range(len(metrics)), metrics)
+    ax.set_xticks(range(len(columns)), [strength for _, strength in columns], fontsize=9)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, "" if np.isnan(v) else f"{v:.1f}".replace("-0.0", "0.0"), ha="center", va="center",
+                fontsize=8, color="white" if abs(v) > 0.6 else "black")
+    start = 0
+    for k in range(1, len(columns) + 1):
+        if k == len(columns) or columns[k][0] != columns[start][0]:
+            ax.text((start + k - 1) / 2, -0.7, columns[start][0], ha="center", va="bottom", fontsize=11,
+                    fontweight="bold")
+            if k < len(columns):
+                ax.axvline(k - 0.5, color="black", lw=1.5)
+            start = k
+    ax.tick_params(length=0)
+    if title:
+        ax.set_title(title, pad=26)
+    return fig
+
+
+@styled
+def invariance_curves(strengths: Mapping[str, Any], values: Mapping[str, Any], metrics: Sequence[str], *,
+                      title: str | None = None, ylabel: str = "retained similarity",
+                      units: Mapping[str, str] | None = None) -> SimlabFigure:
+    """Small multiples: one panel per transform, one line per metric, score against strength.
+
+    Parameters
+    ----------
+    strengths : dict str -> array_like (S,)
+        Transform name -> its strengths.
+    values : dict str -> array_like (M, S)
+        Transform name -> one row per metric.
+    metrics : sequence of str, (M,)
+    title : str, optional
+    ylabel : str
+    units : dict str -> str, optional
+        Transform name -> x-axis label.
+
+    Examples
+    --------
+    >>> fig = invariance_curves({"shift": [0, 1]}, {"shift": [[1, 0.5]]}, ["pearson"])
+    >>> fig.axes[0].get_title()
+    'shift'
+    """
+    names = list(strengths)
+    ncols = min(4, len(names))
+    nrows = -(-len(names) // ncols)
+    fig, axes = new_figure(nrows, ncols, figsize=(3.3 * ncols + 0.4, 2.9 * nrows + 1.0), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        x = np.asarray(strengths[name], dtype=float)
+        for metric, row in zip(metrics, np.asarray(values[name], dtype=float)):
+            ax.plot(x, row, "o-", ms=4, lw=2, color=METRIC_COLOURS.get(metric), label=metric)
+        ax.axhline(0, color="grey", lw=1, ls="--")
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_title(name)
+        ax.set_xlabel((units or {}).get(name, "strength"))
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(metrics), 6))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chance: Mapping[str, float], *,
+                   title: str | None = None, labels: Sequence[str] = ("precision@1", "precision@10")
+                   ) -> SimlabFigure:
+    """Same-class retrieval precision per metric, one panel per data set, chance drawn as a line.
+
+    Parameters
+    ----------
+    precision : dict data set -> dict metric -> (p@1, p@10)
+    chance : dict data set -> float
+        The precision of a random ranking (drawn dashed).
+    title : str, optional
+    labels : (str, str)
+        Legend labels of the two bars.
+
+    Examples
+    --------
+    >>> fig = precision_bars({"letters": {"ssim": (0.9, 0.8)}}, {"letters": 0.1})
+    >>> fig.axes[0].get_title()
+    'letters'
+    """
+    from matplotlib.patches import Patch
+
+    fig, axes = new_figure(1, len(precision), figsize=(6.0 * len(precision) + 0.5, 5.2), squeeze=False)
+    for ax, (name, table) in zip(axes[0], precision.items()):
+        metrics = list(table)
+        x = np.arange(len(metrics))
+        p = np.asarray([table[m] for m in metrics], dtype=float)
+        for k, (label, alpha, hatch) in enumerate(zip(labels, (1.0, 0.45), ("", "//"))):
+            bars = ax.bar(x + (k - 0.5) * 0.4, p[:, k], 0.4, label=label, alpha=alpha, hatch=hatch,
+                          color=[METRIC_COLOURS.get(m, "grey") for m in metrics], edgecolor="white")
+            ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=1)
+        ax.axhline(chance[name], color="black", ls="--", lw=1.5)
+        ax.text(len(metrics) - 0.5, chance[name] + 0.015, f"chance {chance[name]:.3f}", ha="right",
+                va="bottom", fontsize=10)
+        ax.set_xticks(x, [m.replace("normalized_mutual_information", "NMI").replace("mutual_information", "MI")
+                          for m in metrics], rotation=30, ha="right")
+        ax.set_ylim(0, 1.08)
+        ax.set_title(name)
+    handles = [Patch(facecolor="grey", label=labels[0]), Patch(facecolor="grey", alpha=0.45, hatch="//",
+                                                                 edgecolor="white", label=labels[1])]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    axes[0, 0].set_ylabel("share of neighbours of the same class")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def cost_bars(seconds: Mapping[str, float], *, title: str | None = None,
+              xlabel: str = "seconds per 10,000 comparisons") -> SimlabFigure:
+    """Horizontal bars: the time each metric takes, fastest at the top, the value written in.
+
+    Examples
+    --------
+    >>> fig = cost_bars({"pearson": 0.01, "ssim": 0.2})
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['pearson', 'ssim']
+    """
+    order = sorted(seconds, key=seconds.get)
+    fig, ax = new_figure(figsize=(7.5, 0.55 * len(order) + 1.6))
+    bars = ax.barh(range(len(order)), [seconds[m] for m in order],
+                   color=[METRIC_COLOURS.get(m, "grey") for m in order])
+    ax.bar_label(bars, fmt="%.3g s", padding=3, fontsize=10)
+    ax.set_yticks(range(len(order)), order)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(0, 1.25 * max(seconds.values()))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@styled
+def neighbours_panel(query: Any, neighbours: Any, classes: Sequence[str], scores: Sequence[float], *,
+                     metric: str = "ssim", query_title: str = "query", title: str | None = None,
+                     size: float = 1.9) -> SimlabFigure:
+    """A query image and its nearest neighbours, best first, each titled with class and score.
+
+    Parameters
+    ----------
+    query : array_like, (H, W)
+        In [0, 1].
+    neighbours : array_like, (K, H, W)
+        In [0, 1], best first.
+    classes : sequence of str, (K,)
+    scores : sequence of float, (K,)
+    metric : str
+        Shown in the titles.
+    query_title : str
+    title : str, optional
+        The figure title (default: "the K nearest by METRIC").
+    size : float
+        Inches per image.
+
+    Examples
+    --------
+    >>> fig = neighbours_panel(np.zeros((4, 4)), np.ones((2, 4, 4)), ["A", "B"], [0.9, 0.5])
+    >>> [ax.get_title() for ax in fig.axes][1]
+    '1: A\\n0.9'
+    """
+    neighbours = np.asarray(neighbours, dtype=float)
+    k = len(neighbours)
+    fig, axes = new_figure(1, k + 1, figsize=(size * (k + 1) + 0.4, size + 1.3))
+    axes = np.atleast_1d(axes)
+    show_image(axes[0], query, title=query_title[-18:])
+    for spine in axes[0].spines.values():
+        spine.set_color(ACCENT)
+        spine.set_linewidth(3)
+    for r, (ax, image, name, score) in enumerate(zip(axes[1:], neighbours, classes, scores), start=1):
+        show_image(ax, image, title=f"{r}: {name}\n{score:.3g}")
+    fig.suptitle(title or f"the {k} nearest by {metric}")
     return fig

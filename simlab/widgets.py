@@ -1,0 +1,414 @@
+"""The live comparison app: pick two samples, transform one, watch every metric respond.
+
+:func:`compare` builds the app; it runs in JupyterLab, Jupyter Notebook and as a Voilà page. Every
+part carries a stable CSS class (``simlab-...``) so tests and custom styles can find it, and every
+control is an attribute of the returned :class:`CompareApp`, so the app can be driven from Python:
+
+>>> app = compare()                                         # doctest: +SKIP
+>>> app.b.value = 5; app.invert.value = True                # doctest: +SKIP
+>>> app.table["pearson"]                                    # doctest: +SKIP
+
+How it draws: the comparison panel is a matplotlib figure rendered to PNG bytes with the Agg canvas
+(no ``pyplot``, no inline backend) and shown in an ``ipywidgets.Image``; on each change the figure's
+images are updated with ``set_data`` and re-rendered, and only the widget's ``value`` changes, so
+the page updates in place without flicker, identically in JupyterLab and Voilà. The metric table
+and the neighbours' thumbnails are ``HTML`` widgets.
+
+ipywidgets and matplotlib are imported by this module only, not by ``import simlab``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+
+__all__ = ["CompareApp", "compare"]
+
+#: The transform controls: attribute / CSS name, simlab.transforms.apply keyword, widget factory.
+_TRANSFORMS: tuple[tuple[str, str, Callable[[], w.Widget]], ...] = (
+    ("shift_x", "dx", lambda: w.IntSlider(0, -8, 8, 1, description="shift x (px)")),
+    ("shift_y", "dy", lambda: w.IntSlider(0, -8, 8, 1, description="shift y (px)")),
+    ("rotate", "degrees", lambda: w.IntSlider(0, -90, 90, 5, description="rotate (°)")),
+    ("noise", "noise", lambda: w.FloatSlider(0.0, min=0.0, max=0.5, step=0.02, description="noise σ")),
+    ("brightness", "brightness",
+     lambda: w.FloatSlider(0.0, min=-0.5, max=0.5, step=0.05, description="brightness")),
+    ("contrast", "contrast", lambda: w.FloatSlider(1.0, min=0.0, max=3.0, step=0.1, description="contrast ×")),
+    ("blur", "blur", lambda: w.FloatSlider(0.0, min=0.0, max=3.0, step=0.1, description="blur σ (px)")),
+    ("invert", "invert", lambda: w.Checkbox(False, description="invert B", indent=True)),
+)
+
+_STYLE = """<style>
+.simlab-compare { font-size: 15px; }
+.simlab-compare .widget-label, .simlab-compare .widget-readout { font-size: 14px; }
+.simlab-metrics table { border-collapse: collapse; margin-top: 4px; }
+.simlab-metrics th, .simlab-metrics td { padding: 3px 12px; border-bottom: 1px solid #ddd; text-align: left; }
+.simlab-metrics td.value { text-align: right; font-family: monospace; font-size: 15px; }
+.simlab-neighbours .simlab-thumbs { display: flex; flex-wrap: wrap; gap: 8px; }
+.simlab-neighbours figure { margin: 0; text-align: center; font-size: 13px; }
+.simlab-neighbours img { width: 64px; height: 64px; image-rendering: pixelated; border: 1px solid #9aa0a6; }
+</style>"""
+
+
+def _png(image: np.ndarray, data_range: float) -> bytes:
+    """A small grey image as PNG bytes (one pixel per pixel; the browser scales it up)."""
+    from matplotlib.image import imsave
+
+    buffer = io.BytesIO()
+    imsave(buffer, image, cmap="gray", vmin=0.0, vmax=data_range, format="png")
+    return buffer.getvalue()
+
+
+def _format(value: float) -> str:
+    if np.isnan(value):
+        return "nan"
+    if np.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    return f"{value:.4f}"
+
+
+class CompareApp:
+    """The live comparison app returned by :func:`compare` (see there for the parameters).
+
+    Attributes
+    ----------
+    widget : ipywidgets.VBox
+        The whole app (CSS class ``simlab-compare``); displaying the app displays it.
+    a, b : ipywidgets.BoundedIntText
+        Index of sample A and sample B in the data set (``simlab-a``, ``simlab-b``).
+    a_class, b_class : ipywidgets.Dropdown
+        Class of A and B; choosing a class picks a sample of that class (``simlab-a-class`` ...).
+    random_pair, same_class, different_class : ipywidgets.Button
+        Pick a new pair; B from A's class; B from another class.
+    shift_x, shift_y, rotate, noise, brightness, contrast, blur, invert : ipywidgets widgets
+        The transforms applied to B (:func:`simlab.transforms.apply`).
+    metric : ipywidgets.Dropdown
+        The metric that ranks A's nearest neighbours (``simlab-metric``).
+    figure : ipywidgets.Image
+        The comparison panel as PNG (``simlab-figure``), drawn by :func:`simlab.figures.pair_panel`.
+    metrics : ipywidgets.HTML
+        The table of every metric in ``simlab.METRICS`` for A and transformed B (``simlab-metrics``).
+    neighbours : ipywidgets.HTML
+        A's nearest neighbours: thumbnails with class name, score and index (``simlab-neighbours``).
+    table : dict
+        The numbers in the table, ``{metric name: value}``.
+    neighbour_indices, neighbour_scores : numpy.ndarray
+        The neighbours shown, best first (A itself excluded).
+    """
+
+    def __init__(self, dataset: Any = None, *, a: int = 0, b: int | None = None, metric: str = "ssim",
+                 k: int = 8, seed: int = 0) -> None:
+        import simlab
+
+        from ._validation import check_choice, check_positive_int
+
+        if dataset is None or isinstance(dataset, str):
+            dataset = simlab.load_dataset(dataset or "letters")
+        self.dataset = dataset
+        n = len(dataset)
+        if n < 2:
+            raise ValueError(f"dataset must hold at least 2 images to compare, got {n}")
+        self.k = check_positive_int(k, "k")
+        self.metrics_directions = dict(simlab.METRICS)
+        check_choice(metric, "metric", self.metrics_directions)
+        self._rng = np.random.default_rng(seed)
+        self._labels = np.asarray(dataset.labels)
+        self._classes = list(dataset.classes)
+        self._by_label = {label: np.flatnonzero(self._labels == label) for label in np.unique(self._labels)}
+        self._busy = False
+        self._fig: Any = None
+        self.table: dict[str, float] = {}
+        self.neighbour_indices = np.empty(0, dtype=np.int64)
+        self.neighbour_scores = np.empty(0, dtype=np.float64)
+
+        a = self._index(a, "a")
+        b = self._index((a + 1) % n if b is None else b, "b")
+        class_options = [(name, label) for label, name in enumerate(self._classes) if label in self._by_label]
+        self.a = w.BoundedIntText(a, min=0, max=n - 1, description="A: index")
+        self.b = w.BoundedIntText(b, min=0, max=n - 1, description="B: index")
+        self.a_class = w.Dropdown(options=class_options, value=int(self._labels[a]), description="A: class")
+        self.b_class = w.Dropdown(options=class_options, value=int(self._labels[b]), description="B: class")
+        self.random_pair = w.Button(description="random pair", icon="random")
+        self.same_class = w.Button(description="same class", tooltip="B: another sample of A's class")
+        self.different_class = w.Button(description="different class", tooltip="B: a sample of another class")
+        for name, _, make in _TRANSFORMS:
+            setattr(self, name, make())
+        self.reset = w.Button(description="reset transforms", icon="undo")
+        self.metric = w.Dropdown(options=list(self.metrics_directions), value=metric,
+                                 description="neighbours by")
+        self.figure = w.Image(format="png")
+        self.metrics = w.HTML()
+        self.neighbours = w.HTML()
+
+        css = {"a": "a", "b": "b", "a_class": "a-class", "b_class": "b-class", "random_pair": "random-pair",
+               "same_class": "same-class", "different_class": "different-class", "shift_x": "shift-x",
+               "shift_y": "shift-y", "rotate": "rotate", "noise": "noise", "brightness": "brightness",
+               "contrast": "contrast", "invert": "invert", "blur": "blur", "metric": "metric",
+               "figure": "figure", "metrics": "metrics", "neighbours": "neighbours", "reset": "reset"}
+        for attribute, name in css.items():
+            getattr(self, attribute).add_class(f"simlab-{name}")
+        self.widget = self._layout()
+        self.widget.add_class("simlab-compare")
+
+        self.a.observe(self._on_a, "value")
+        self.b.observe(self._on_b, "value")
+        self.a_class.observe(self._on_a_class, "value")
+        self.b_class.observe(self._on_b_class, "value")
+        self.metric.observe(lambda change: self._update_neighbours(), "value")
+        for name, _, _ in _TRANSFORMS:
+            getattr(self, name).observe(lambda change: self._update_pair(), "value")
+        self.random_pair.on_click(lambda button: self.pick_random_pair())
+        self.same_class.on_click(lambda button: self.pick_same_class())
+        self.different_class.on_click(lambda button: self.pick_different_class())
+        self.reset.on_click(lambda button: self.reset_transforms())
+        self._update_pair()
+        self._update_neighbours()
+
+    # ------------------------------------------------------------------ layout
+    def _layout(self) -> w.VBox:
+        narrow = w.Layout(width="250px")
+        for control in (self.a, self.b, self.a_class, self.b_class):
+            control.layout = narrow
+        samples = w.HBox([
+            w.VBox([self.a, self.a_class]),
+            w.VBox([self.b, self.b_class]),
+            w.VBox([self.random_pair, self.same_class, self.different_class]),
+        ])
+        controls = [getattr(self, name) for name, _, _ in _TRANSFORMS]
+        for control in controls:
+            control.style.description_width = "100px"
+        transforms = w.VBox([
+            w.HTML("<b>Transforms applied to B</b>"),
+            w.HBox([w.VBox(controls[0:4]), w.VBox(controls[4:7]), w.VBox([self.invert, self.reset])]),
+        ])
+        self.figure.layout = w.Layout(width="100%", max_width="1040px", height="auto")
+        readouts = w.HBox([
+            w.VBox([w.HTML("<b>Every metric for A and transformed B</b>"), self.metrics],
+                   layout=w.Layout(width="430px")),
+            w.VBox([self.metric, self.neighbours], layout=w.Layout(flex="1 1 auto")),
+        ])
+        return w.VBox([w.HTML(_STYLE), samples, transforms, self.figure, readouts],
+                      layout=w.Layout(max_width="1060px"))
+
+    # ------------------------------------------------------------------ state
+    def _index(self, value: Any, name: str) -> int:
+        n = len(self.dataset)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not 0 <= value < n:
+            raise ValueError(f"{name} must be an index 0..{n - 1} into the dataset, got {value!r}")
+        return int(value)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls, then update once (``with app.hold(): app.a.value = 3; ...``)."""
+        busy, self._busy = self._busy, True
+        a_before, b_before = self.a.value, self.b.value
+        try:
+            yield
+        finally:
+            self._busy = busy
+        if not busy:
+            self._sync_classes()
+            self._update_pair()
+            if self.a.value != a_before:
+                self._update_neighbours()
+
+    def transform_parameters(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`simlab.transforms.apply` that the controls set."""
+        params: dict[str, Any] = {keyword: getattr(self, name).value for name, keyword, _ in _TRANSFORMS}
+        params["invert"] = bool(params["invert"])
+        return params
+
+    @property
+    def image_a(self) -> np.ndarray:
+        """Sample A as stored in the data set."""
+        return self.dataset[self.a.value]
+
+    @property
+    def image_b(self) -> np.ndarray:
+        """Sample B after the transforms."""
+        from .transforms import apply
+
+        return apply(self.dataset[self.b.value], **self.transform_parameters())
+
+    def _random_from(self, candidates: np.ndarray, exclude: int) -> int:
+        candidates = candidates[candidates != exclude]
+        return int(self._rng.choice(candidates))
+
+    def pick_random_pair(self) -> None:
+        """A and B: two different samples drawn at random (seeded, so a session replays)."""
+        a, b = self._rng.choice(len(self.dataset), size=2, replace=False)
+        with self.hold():
+            self.a.value, self.b.value = int(a), int(b)
+
+    def pick_same_class(self) -> None:
+        """B: another sample of A's class, at random."""
+        a = self.a.value
+        with self.hold():
+            self.b.value = self._random_from(self._by_label[int(self._labels[a])], a)
+
+    def pick_different_class(self) -> None:
+        """B: a sample of a class other than A's, at random."""
+        a = self.a.value
+        with self.hold():
+            self.b.value = self._random_from(np.flatnonzero(self._labels != self._labels[a]), a)
+
+    def reset_transforms(self) -> None:
+        """Every transform back to its identity value."""
+        with self.hold():
+            for name, _, make in _TRANSFORMS:
+                getattr(self, name).value = make().value
+
+    # ------------------------------------------------------------------ events
+    def _sync_classes(self) -> None:
+        busy, self._busy = self._busy, True
+        try:
+            self.a_class.value = int(self._labels[self.a.value])
+            self.b_class.value = int(self._labels[self.b.value])
+        finally:
+            self._busy = busy
+
+    def _on_a(self, change: dict) -> None:
+        if self._busy:
+            return
+        self._sync_classes()
+        self._update_pair()
+        self._update_neighbours()
+
+    def _on_b(self, change: dict) -> None:
+        if self._busy:
+            return
+        self._sync_classes()
+        self._update_pair()
+
+    def _on_a_class(self, change: dict) -> None:
+        if self._busy or int(self._labels[self.a.value]) == change["new"]:
+            return
+        with self.hold():
+            self.a.value = self._random_from(self._by_label[change["new"]], self.b.value)
+
+    def _on_b_class(self, change: dict) -> None:
+        if self._busy or int(self._labels[self.b.value]) == change["new"]:
+            return
+        with self.hold():
+            self.b.value = self._random_from(self._by_label[change["new"]], self.a.value)
+
+    # ------------------------------------------------------------------ drawing
+    def _describe(self, index: int) -> str:
+        return f"{self.dataset.class_name(index)} #{index}"
+
+    def _update_pair(self) -> None:
+        """Transform B, compute every metric, redraw the panel: the work of one control change."""
+        import simlab
+
+        from .figures import pair_panel
+
+        data_range = float(self.dataset.data_range)
+        a, b = self.image_a, self.image_b
+        self.table = {name: float(value) for name, value in
+                      simlab.compare(a, b, data_range=data_range).as_dict().items()}
+        rows = "".join(
+            f"<tr><td>{html.escape(name)}</td><td class='value'>{_format(self.table[name])}</td>"
+            f"<td>{self.metrics_directions[name]} = more similar</td></tr>"
+            for name in self.metrics_directions if name in self.table
+        )
+        self.metrics.value = ("<table><tr><th>metric</th><th>value</th><th></th></tr>" + rows + "</table>")
+        params = {k: v for k, v in self.transform_parameters().items() if v != _IDENTITY[k]}
+        changed = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else k for k, v in params.items())
+        titles = (f"A: {self._describe(self.a.value)}", f"B: {self._describe(self.b.value)}")
+        if self._fig is None:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            self._fig = pair_panel(a, b, data_range=data_range, titles=titles)
+            FigureCanvasAgg(self._fig)  # attaches itself: draws without pyplot
+        else:
+            pair_panel(a, b, titles=titles, fig=self._fig)
+        self._fig.axes[1].set_xlabel(changed or "(not transformed)", fontsize=11)
+        buffer = io.BytesIO()
+        self._fig.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # fast to encode
+        self._fig.set_layout_engine("none")  # the layout is fixed after the first drawing
+        self.figure.value = buffer.getvalue()
+
+    def _update_neighbours(self) -> None:
+        """Rank the whole data set against A by the chosen metric; show the best ``k`` (not A)."""
+        import simlab
+
+        a, metric = self.a.value, self.metric.value
+        result = simlab.rank(self.dataset[a], self.dataset, metric=metric, k=self.k + 1, progress=False)
+        keep = np.asarray(result.indices) != a
+        self.neighbour_indices = np.asarray(result.indices)[keep][: self.k]
+        self.neighbour_scores = np.asarray(result.scores, dtype=np.float64)[keep][: self.k]
+        data_range = float(self.dataset.data_range)
+        figures = []
+        for index, score in zip(self.neighbour_indices, self.neighbour_scores):
+            src = base64.b64encode(_png(self.dataset[int(index)], data_range)).decode("ascii")
+            label = html.escape(self.dataset.class_name(int(index)))
+            figures.append(f"<figure><img src='data:image/png;base64,{src}' alt='{label}'>"
+                           f"<figcaption><b>{label}</b> {_format(float(score))}<br>#{int(index)}"
+                           "</figcaption></figure>")
+        direction = self.metrics_directions[metric]
+        self.neighbours.value = (
+            f"<b>A's {len(figures)} nearest neighbours by {html.escape(metric)}</b> "
+            f"({direction} is more similar)<div class='simlab-thumbs'>{''.join(figures)}</div>"
+        )
+
+    # ------------------------------------------------------------------ display
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def __repr__(self) -> str:
+        return (f"CompareApp(dataset={getattr(self.dataset, 'name', '?')!r}, a={self.a.value}, "
+                f"b={self.b.value}, metric={self.metric.value!r})")
+
+
+_IDENTITY = {"dx": 0, "dy": 0, "degrees": 0, "noise": 0.0, "brightness": 0.0, "contrast": 1.0,
+             "blur": 0.0, "invert": False}
+
+
+def compare(dataset: Any = None, *, a: int = 0, b: int | None = None, metric: str = "ssim", k: int = 8,
+            seed: int = 0) -> CompareApp:
+    """Compare two samples of a data set live: transforms, every metric, nearest neighbours.
+
+    Parameters
+    ----------
+    dataset : Dataset or str, optional
+        A :class:`simlab.Dataset` (your own included: ``simlab.load_dataset(path)``) or the name of a
+        built-in one; default ``"letters"``.
+    a, b : int, optional
+        Indices of the first pair (default 0 and 1).
+    metric : str, default "ssim"
+        The metric that ranks A's nearest neighbours; one of ``simlab.METRICS``.
+    k : int, default 8
+        How many neighbours to show.
+    seed : int, default 0
+        Seed of the app's own random generator (the "random pair", "same class" and "different
+        class" buttons, and choosing a class), so a demo can be replayed.
+
+    Returns
+    -------
+    CompareApp
+        Displays itself as the app; its controls are attributes (``app.b.value = 5``).
+
+    Notes
+    -----
+    A change of B or of a transform recomputes the transformed B, every metric
+    (:func:`simlab.compare`) and the panel (:func:`simlab.figures.pair_panel`); a change of A or of
+    the metric also ranks the whole data set against A (:func:`simlab.rank`, fast on repeated
+    queries thanks to the data set's cached statistics).
+
+    Examples
+    --------
+    >>> import simlab.widgets
+    >>> app = simlab.widgets.compare("letters", a=0, b=1)
+    >>> app.invert.value = True
+    >>> bool(app.table["pearson"] < 0)      # an inverted letter anti-correlates with a letter
+    True
+    """
+    return CompareApp(dataset, a=a, b=b, metric=metric, k=k, seed=seed)
