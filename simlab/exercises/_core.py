@@ -195,6 +195,9 @@ class Question:
         The solution code, shown by ``solution()``.
     otherwise : str or callable
         What to say about a wrong answer that no mistake recognises.
+    unanswered : callable, optional
+        ``unanswered(answer) -> bool``: the answer still holds the placeholder ``____`` (default:
+        it *is* ``____``; for a function answer, e.g. ``lambda f: is_blank(f(x))``).
 
     Examples
     --------
@@ -221,6 +224,7 @@ class Question:
             "That is not the expected answer, and not one of the usual mistakes either: "
             "re-read the question, and try .hint()."
         ),
+        unanswered: Predicate | None = None,
     ) -> None:
         self.name = name
         self.prompt = prompt
@@ -230,6 +234,7 @@ class Question:
         self.hints = (hint,) if isinstance(hint, str) else tuple(hint)
         self._solution = solution
         self.otherwise = otherwise
+        self.unanswered = unanswered
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.prompt}"
@@ -239,19 +244,21 @@ class Question:
 
     def check(self, answer: Any) -> Verdict:
         """Say whether ``answer`` is right, and if not, why not (naming the usual mistakes)."""
-        if isinstance(answer, _Blank):
+        if isinstance(answer, _Blank) or (self.unanswered is not None and _holds(self.unanswered, answer)):
             return Verdict(False, "unanswered", "replace ____ with your answer, then run the cell again.", self.name)
+        error = None
         try:
-            right = bool(self.correct(answer))
+            if self.correct(answer):
+                return Verdict(True, "correct", "well done.", self.name)
         except Exception as exc:  # e.g. a function answer that raises
-            return Verdict(
-                False, "error", f"checking your answer raised {type(exc).__name__}: {exc}", self.name
-            )
-        if right:
-            return Verdict(True, "correct", "well done.", self.name)
+            error = exc
         for mistake in self.mistakes:
             if _holds(mistake.test, answer):
                 return Verdict(False, "incorrect", mistake.text(answer), self.name, mistake.name)
+        if error is not None:
+            return Verdict(
+                False, "error", f"checking your answer raised {type(error).__name__}: {error}", self.name
+            )
         text = self.otherwise(answer) if callable(self.otherwise) else self.otherwise
         return Verdict(False, "incorrect", text, self.name)
 

@@ -1,0 +1,280 @@
+"""Exercises for notebook 01, "Why ``np.corrcoef(image, image)`` is not a similarity score".
+
+Expected values are computed at check time from the embedded data and NumPy, never stored.
+
+Examples
+--------
+>>> from simlab.exercises import nb01 as ex
+>>> ex.q1.check((64, 64)).mistake
+'rowvar_true'
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ._core import Mistake, Question, array_close, close_to, equals, has_shape, is_blank, is_nan, not_a_number
+
+__all__ = ["q1", "q2", "q3", "q4", "q5"]
+
+
+def _test_images(*indices: int) -> list[np.ndarray]:
+    from simlab.datasets import notmnist_dict
+
+    test = notmnist_dict()["test_dataset"]
+    return [test[i] for i in indices]
+
+
+def _quiet_corrcoef(x: Any, y: Any = None, **kwargs: Any) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # blank rows give nan, as the notebook shows
+        return np.corrcoef(x, y, **kwargs)
+
+
+def _r(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(np.ravel(a), np.ravel(b))[0, 1])
+
+
+def _nanmean(x: np.ndarray) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmean(x))
+
+
+_MATRIX_MEAN = (
+    "you took the mean of the 56x56 matrix — that averages row-to-row correlations (mostly between rows "
+    "of the same image), not how alike the two images are. "
+)
+
+# ------------------------------------------------------------------------------------------ q1
+
+q1 = Question(
+    "Question 1",
+    "a and b are two images of 32 rows and 20 columns. What is the shape of "
+    "np.corrcoef(a, b, rowvar=False)?",
+    answer=lambda: (40, 40),
+    correct=equals((40, 40)),
+    mistakes=[
+        Mistake("rowvar_true", equals((64, 64)),
+                "(64, 64) is the shape with the default rowvar=True, where the 32 rows of each image are "
+                "the variables. With rowvar=False the variables are the columns.", example=lambda: (64, 64)),
+        Mistake("one_block", equals((20, 20)),
+                "(20, 20) is one block: the columns of a against the columns of a. b brings 20 more "
+                "variables of its own.", example=lambda: (20, 20)),
+        Mistake("one_block_rows", equals((32, 32)),
+                "(32, 32) would be one block of rows. With rowvar=False the variables are the 20 columns "
+                "of each image.", example=lambda: (32, 32)),
+        Mistake("flattened", equals((2, 2)),
+                "(2, 2) is what two *flattened* images give (two variables). Here the images are 2-D, so "
+                "every column is a variable.", example=lambda: (2, 2)),
+        Mistake("not_a_shape", lambda x: not isinstance(x, (tuple, list)),
+                "answer with a shape tuple, like (rows, columns).", example=lambda: 40),
+    ],
+    hint=["With rowvar=False every column is a variable. How many columns do a and b have together?",
+          "np.corrcoef returns one row and one column per variable."],
+    solution="answer = (40, 40)  # 20 columns of a + 20 columns of b = 40 variables\n"
+             "# check: np.corrcoef(np.ones((32, 20)).cumsum(0), np.ones((32, 20)).cumsum(1), rowvar=False).shape",
+)
+
+# ------------------------------------------------------------------------------------------ q2
+
+
+def _q2_pair() -> list[np.ndarray]:
+    return _test_images(1, 2)
+
+
+def _q2_expected() -> float:
+    return _r(*_q2_pair())
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    x, y = np.ravel(a).astype(float), np.ravel(b).astype(float)
+    return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
+
+
+q2 = Question(
+    "Question 2",
+    "Compute the Pearson correlation of data['test_dataset'][1] and data['test_dataset'][2] as one number.",
+    answer=_q2_expected,
+    mistakes=[
+        Mistake("matrix_mean_nan", is_nan,
+                "your answer is nan: " + _MATRIX_MEAN + "Blank rows made it nan. Flatten the images first.",
+                example=lambda: _quiet_corrcoef(*_q2_pair()).mean()),
+        Mistake("matrix_nanmean", close_to(lambda: _nanmean(_quiet_corrcoef(*_q2_pair()))),
+                _MATRIX_MEAN + "Flatten the images first: np.corrcoef(a.ravel(), b.ravel()).",
+                example=lambda: np.nanmean(_quiet_corrcoef(*_q2_pair()))),
+        Mistake("columns_mean", close_to(lambda: _nanmean(_quiet_corrcoef(*_q2_pair(), rowvar=False))),
+                "you took the mean of np.corrcoef(a, b, rowvar=False): that averages column-to-column "
+                "correlations — the same mistake turned sideways. Flatten the images first.",
+                example=lambda: np.nanmean(_quiet_corrcoef(*_q2_pair(), rowvar=False))),
+        Mistake("ab_block_mean", close_to(lambda: _nanmean(_quiet_corrcoef(*_q2_pair())[:28, 28:])),
+                "you averaged the a-against-b block: it still correlates row i of a with row j of b for "
+                "every i and j. Flatten the images first.",
+                example=lambda: np.nanmean(_quiet_corrcoef(*_q2_pair())[:28, 28:])),
+        Mistake("diagonal_entry", close_to(1.0),
+                "1.0 is the [0, 0] entry of the 2x2 matrix: the first image with itself. Take [0, 1].",
+                example=lambda: np.corrcoef(*[x.ravel() for x in _q2_pair()])[0, 0]),
+        Mistake("uncentred_cosine", close_to(lambda: _cosine(*_q2_pair())),
+                "that is the cosine of the raw pixel vectors. Pearson's r centres them first (subtracts "
+                "each image's mean); np.corrcoef does that for you.",
+                example=lambda: _cosine(*_q2_pair())),
+        Mistake("two_by_two", has_shape((2, 2)),
+                "you gave the whole 2x2 matrix [[1, r], [r, 1]]: r is its entry [0, 1].",
+                example=lambda: np.corrcoef(*[x.ravel() for x in _q2_pair()])),
+        Mistake("big_matrix", has_shape((56, 56)),
+                "that is the 56x56 matrix of row-to-row correlations. Flatten the images first.",
+                example=lambda: _quiet_corrcoef(*_q2_pair())),
+        Mistake("not_a_number", not_a_number, "answer with one number (a float), not an array or a string.",
+                example=lambda: [0.5]),
+    ],
+    hint=["Flatten both images: every pixel is one observation of the pair (image 1, image 2).",
+          "np.corrcoef of two 1-D arrays is a 2x2 matrix; r is its off-diagonal entry."],
+    solution="a, b = data['test_dataset'][1], data['test_dataset'][2]\n"
+             "answer = np.corrcoef(a.ravel(), b.ravel())[0, 1]   # = simlab.pearson(a, b)",
+)
+
+# ------------------------------------------------------------------------------------------ q3
+
+
+def _q3_blank_rows() -> int:
+    (image,) = _test_images(3)
+    return int(np.sum(np.ptp(image, axis=1) == 0))
+
+
+def _q3_expected() -> int:
+    (image,) = _test_images(3)
+    return int(np.isnan(_quiet_corrcoef(image, image)).sum())
+
+
+def _blanks(f: Any) -> Any:
+    return lambda: f(_q3_blank_rows())
+
+
+q3 = Question(
+    "Question 3",
+    "How many entries of np.corrcoef(image, image) are nan for image = data['test_dataset'][3]?",
+    answer=_q3_expected,
+    correct=close_to(_q3_expected),
+    mistakes=[
+        Mistake("blank_rows", close_to(_blanks(lambda k: k)),
+                "that is the number of blank rows. Each blank row is a variable that appears twice (once "
+                "per copy of the image), and each wipes out a whole row and a whole column of the matrix.",
+                example=_blanks(lambda k: k)),
+        Mistake("variables", close_to(_blanks(lambda k: 2 * k)),
+                "that is the number of constant variables (each blank row, twice). Each of them makes a "
+                "whole row and a whole column of the 56x56 matrix nan.", example=_blanks(lambda k: 2 * k)),
+        Mistake("rows_only", close_to(_blanks(lambda k: 2 * k * 56)),
+                "you counted the nan rows of the matrix but not the nan columns (the matrix is symmetric).",
+                example=_blanks(lambda k: 2 * k * 56)),
+        Mistake("double_count", close_to(_blanks(lambda k: 2 * (2 * k * 56))),
+                "you counted nan rows and nan columns, but the entries where they cross were counted twice.",
+                example=_blanks(lambda k: 4 * k * 56)),
+        Mistake("crossings_only", close_to(_blanks(lambda k: (2 * k) ** 2)),
+                "that counts only the entries where two blank rows meet. A blank row is nan against *every* "
+                "row, blank or not.", example=_blanks(lambda k: (2 * k) ** 2)),
+        Mistake("one_block", close_to(_blanks(lambda k: 28**2 - (28 - k) ** 2)),
+                "that is the count in one 28x28 block. np.corrcoef(image, image) has four of them.",
+                example=_blanks(lambda k: 28**2 - (28 - k) ** 2)),
+        Mistake("not_a_number", not_a_number, "answer with one whole number.", example=lambda: "many"),
+    ],
+    hint=["Count the blank rows: np.sum(image.std(axis=1) == 0). The matrix has 56 variables; how many "
+          "are constant?",
+          "The entries that are *not* nan form a square: the non-constant variables against each other."],
+    solution="image = data['test_dataset'][3]\n"
+             "k = np.sum(image.std(axis=1) == 0)      # blank rows\n"
+             "answer = 56**2 - (56 - 2 * k) ** 2       # = np.isnan(np.corrcoef(image, image)).sum()",
+)
+
+# ------------------------------------------------------------------------------------------ q4
+
+
+def _q4_table() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(100, 5)).cumsum(axis=1)
+
+
+q4 = Question(
+    "Question 4",
+    "X = np.random.default_rng(0).normal(size=(100, 5)).cumsum(axis=1) has one row per observation and "
+    "one column per feature. Compute the 5x5 correlation matrix of its features.",
+    answer=lambda: np.corrcoef(_q4_table(), rowvar=False),
+    correct=array_close(lambda: np.corrcoef(_q4_table(), rowvar=False)),
+    mistakes=[
+        Mistake("rowvar_default", has_shape((100, 100)),
+                "you got 100x100: np.corrcoef's default rowvar=True treats each of the 100 rows as a "
+                "variable. Pass rowvar=False (or transpose X).", example=lambda: np.corrcoef(_q4_table())),
+        Mistake("covariance", array_close(lambda: np.cov(_q4_table(), rowvar=False)),
+                "that is the covariance matrix. Correlation divides each covariance by the two standard "
+                "deviations: use np.corrcoef.", example=lambda: np.cov(_q4_table(), rowvar=False)),
+        Mistake("wrong_shape", lambda x: np.shape(x) != (5, 5),
+                lambda x: f"your answer has shape {np.shape(x)}; five features give a 5x5 matrix.",
+                example=lambda: np.corrcoef(_q4_table()[:, :2], rowvar=False)),
+    ],
+    hint="np.corrcoef expects variables in rows by default. Here the variables are the columns.",
+    solution="X = np.random.default_rng(0).normal(size=(100, 5)).cumsum(axis=1)\n"
+             "answer = np.corrcoef(X, rowvar=False)   # or np.corrcoef(X.T)",
+)
+
+# ------------------------------------------------------------------------------------------ q5
+
+_Q5_PAIRS = ((0, 1), (1, 2), (3, 7), (4, 4), (5, 9))
+
+
+def _q5_results(function: Any) -> list[Any]:
+    images = _test_images(*range(10))
+    return [function(images[i], images[j]) for i, j in _Q5_PAIRS]
+
+
+def _q5_expected() -> list[float]:
+    return _q5_results(_r)
+
+
+def _q5_correct(function: Any) -> bool:
+    return all(close_to(want)(got) for got, want in zip(_q5_results(function), _q5_expected()))
+
+
+def _q5_like(reference: Any) -> Any:
+    def test(function: Any) -> bool:
+        got = _q5_results(function)
+        return all(close_to(want)(g) for g, want in zip(got, _q5_results(reference)))
+
+    return test
+
+
+def _matrix_mean(a: np.ndarray, b: np.ndarray) -> float:
+    return float(_quiet_corrcoef(a, b).mean())
+
+
+def _matrix_nanmean(a: np.ndarray, b: np.ndarray) -> float:
+    return _nanmean(_quiet_corrcoef(a, b))
+
+
+q5 = Question(
+    "Question 5",
+    "Write a function similarity(a, b) that returns Pearson's r of two images as a single number.",
+    answer=lambda: _r,
+    correct=_q5_correct,
+    unanswered=lambda f: callable(f) and is_blank(f(np.eye(3), np.eye(3))),
+    mistakes=[
+        Mistake("not_a_function", lambda f: not callable(f),
+                "pass the function itself, check(similarity), not its result.", example=lambda: 0.5),
+        Mistake("matrix_mean", lambda f: any(is_nan(x) for x in _q5_results(f)),
+                "your function returns nan for some pairs of letters: " + _MATRIX_MEAN
+                + "Blank rows make it nan. Flatten the images first.", example=lambda: _matrix_mean),
+        Mistake("matrix_nanmean", _q5_like(_matrix_nanmean),
+                _MATRIX_MEAN + "Flatten the images first.", example=lambda: _matrix_nanmean),
+        Mistake("returns_matrix", lambda f: any(np.ndim(x) > 0 for x in _q5_results(f)),
+                "your function returns an array. np.corrcoef of two flattened images is 2x2: return its "
+                "entry [0, 1].", example=lambda: (lambda a, b: np.corrcoef(a.ravel(), b.ravel()))),
+        Mistake("diagonal_entry", lambda f: all(close_to(1.0)(x) for x in _q5_results(f)),
+                "your function always returns 1: that is the [0, 0] entry (an image with itself). Return "
+                "[0, 1].", example=lambda: (lambda a, b: np.corrcoef(a.ravel(), b.ravel())[0, 0])),
+        Mistake("uncentred_cosine", _q5_like(_cosine),
+                "that is the cosine of the raw pixel vectors. Pearson's r subtracts each image's mean first.",
+                example=lambda: _cosine),
+    ],
+    hint="One line: flatten both images, np.corrcoef, take the off-diagonal entry.",
+    solution="def similarity(a, b):\n    return np.corrcoef(np.ravel(a), np.ravel(b))[0, 1]   # = simlab.pearson(a, b)",
+)
