@@ -1,16 +1,565 @@
-"""Readers for the user's own data files (private: use ``simlab.load_dataset(path)``)."""
+"""Readers for the user's own data files (private: use ``simlab.load_dataset(path)``).
+
+Every reader only reads: files are opened ``"rb"``, nothing is written, moved or cached beside them.
+The format is recognised from the file's first bytes (after un-gzipping ``.gz`` files), so a renamed
+file still loads:
+
+========================  =====================================================================
+format                    recognised by
+========================  =====================================================================
+IDX (MNIST, Fashion)      magic ``00 00 08 03`` (images) / ``00 00 08 01`` (labels), or a folder
+                          holding ``train-images-idx3-ubyte[.gz]`` / ``t10k-images-idx3-ubyte[.gz]``
+``.npy``                  ``\\x93NUMPY``
+``.npz``                  ``PK\\x03\\x04`` (a zip archive)
+pickle (notMNIST)         ``\\x80`` + protocol byte, or the suffix ``.pickle`` / ``.pkl``
+folder of images          a folder with one sub-folder of image files per class
+========================  =====================================================================
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
+import os
+import pickle
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .datasets import Dataset, _select_split
+
+SPLITS = ("train", "valid", "test")
+# key names accepted in an .npz file or a pickled dict (first match wins)
+IMAGE_KEYS = ("images", "x", "X", "data", "imgs", "arr_0")
+LABEL_KEYS = ("labels", "y", "Y", "target", "targets", "arr_1")
+SPLIT_ALIASES = {"train": ("train",), "valid": ("valid", "val", "validation"), "test": ("test",)}
+SPLIT_IMAGE_KEYS = ("{s}_dataset", "x_{s}", "X_{s}", "{s}_images", "images_{s}")
+SPLIT_LABEL_KEYS = ("{s}_labels", "y_{s}", "Y_{s}", "labels_{s}")
+CLASS_KEYS = ("classes", "class_names")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
+IDX_NAMES = {  # split -> (images file, labels file), each optionally with ".gz"
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+IDX_DTYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+LETTERS = tuple("ABCDEFGHIJ")
+UNLABELLED = "unlabelled"
 
 
-def load_path(path: Path, *, split=None, labels=None, classes=None, builtins=()):
+# --------------------------------------------------------------------------- dispatch
+
+
+def load_path(
+    path: Path,
+    *,
+    split: str | None = None,
+    labels: str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+    builtins: Sequence[str] = (),
+) -> Dataset:
+    """Load a user file or folder (see the module docstring) as a Dataset."""
     if not path.exists():
-        if path.suffix == "" and len(path.parts) == 1:
+        known = ", ".join(map(repr, builtins))
+        if len(path.parts) == 1 and path.suffix == "":
             raise ValueError(
-                f"unknown built-in data set {str(path)!r}: choose one of {', '.join(map(repr, builtins))}, "
-                "or pass the path of a file or folder (no such file or folder here)"
+                f"name_or_path: unknown built-in data set {str(path)!r}: choose one of {known}, or pass the "
+                f"path of a data file or folder (there is no file or folder {str(path)!r} in {Path.cwd()})"
             )
-        raise FileNotFoundError(f"name_or_path: {str(path)!r} does not exist: check the path")
-    raise NotImplementedError(f"loading {path} is not implemented yet")
+        raise FileNotFoundError(
+            f"name_or_path: {str(path)!r} does not exist (looked for {path.absolute()}): check the path, "
+            f"or use a built-in data set: {known}"
+        )
+    if labels is not None:
+        labels = Path(os.fspath(labels)).expanduser()
+        if not labels.is_file():
+            raise FileNotFoundError(f"labels: {str(labels)!r} is not a file: pass the path of the IDX labels file")
+    if labels is not None and (path.is_dir() or not _is_idx(_read(path))):
+        raise ValueError(f"labels= is only used with an IDX images file, not with {str(path)!r}: leave it out")
+    ds = _load_folder(path, classes) if path.is_dir() else _load_file(path, labels, classes)
+    images, label_arr, split_arr = _select_split(ds.images, ds.labels, ds.split, split, f"{str(path)!r}")
+    if split is None:
+        return ds
+    return Dataset(images, label_arr, ds.classes, name=ds.name, split=split_arr,
+                   normalization=ds.normalization, source=ds.source)
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of ``path``, un-gzipped if it is gzip data; a clear error if the gzip is damaged."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ValueError(
+                f"{str(path)!r} is a truncated or damaged gzip file ({exc}): download or copy it again"
+            ) from None
+    return raw
+
+
+def _is_idx(raw: bytes) -> bool:
+    return len(raw) >= 4 and raw[:2] == b"\x00\x00" and raw[2] in IDX_DTYPES
+
+
+def _load_file(path: Path, labels: Path | None, classes: Sequence[str] | None) -> Dataset:
+    raw = _read(path)
+    suffixes = [s.lower() for s in path.suffixes]
+    name = path.name.split(".")[0] or path.name
+    if raw[:6] == b"\x93NUMPY":
+        return _load_npy(raw, path, name, classes)
+    if raw[:4] == b"PK\x03\x04":
+        return _load_npz(raw, path, name, classes)
+    if (raw[:1] == b"\x80" and raw[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")) or {".pickle", ".pkl"} & set(suffixes):
+        return _load_pickle(raw, path, name, classes)
+    if _is_idx(raw):
+        return _load_idx_file(raw, path, labels, classes)
+    if suffixes and suffixes[-1] in IMAGE_SUFFIXES:
+        raise ValueError(
+            f"{str(path)!r} is a single image: load it with e.g. matplotlib.pyplot.imread, or put images in a "
+            "folder with one sub-folder per class and pass the folder"
+        )
+    raise ValueError(
+        f"{str(path)!r} is not a data file simlab can read (it starts with bytes {raw[:8]!r}): pass an IDX file "
+        "(MNIST / Fashion-MNIST, raw or .gz), an .npz or .npy file, a notMNIST pickle, or a folder of images"
+    )
+
+
+def _load_folder(path: Path, classes: Sequence[str] | None) -> Dataset:
+    idx = _idx_files_in(path)
+    if idx:
+        return _load_idx_folder(path, idx, classes)
+    return _load_image_folder(path, classes)
+
+
+# --------------------------------------------------------------------------- arrays -> Dataset
+
+
+def _images_to_unit(x: Any, where: str) -> tuple[np.ndarray, str]:
+    """Check an image stack and map its values to float32 in [0, 1]; say how.
+
+    Rules: bool -> 0/1; unsigned ints -> / dtype max; signed ints with values in 0..255 -> / 255;
+    floats in [0, 1] -> kept; floats in [-0.5, 0.5] with negatives (notMNIST) -> + 0.5; anything
+    else -> min-max over the whole stack (not per image), with the numbers recorded.
+    """
+    x = np.asarray(x)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3:
+        if x.ndim == 4 and x.shape[-1] in (3, 4):
+            hint = "these look like colour images: convert them to grey first, e.g. skimage.color.rgb2gray"
+        elif x.ndim == 2:
+            hint = (f"for one image use x[None]; for flattened images reshape them, "
+                    f"e.g. x.reshape(-1, 28, 28)")
+        else:
+            hint = "pass a stack of 2-D grey images, shape (N, height, width)"
+        raise ValueError(f"{where}: images must be a stack of 2-D images of shape (N, H, W), got shape {x.shape}: {hint}")
+    if x.size == 0:
+        raise ValueError(f"{where}: the image stack is empty (shape {x.shape})")
+    kind = x.dtype.kind
+    if kind not in "buif":
+        raise TypeError(f"{where}: images must hold numbers, got dtype {x.dtype}")
+    if kind == "b":
+        return x.astype(np.float32), "bool as 0 / 1"
+    if kind == "u":
+        top = np.iinfo(x.dtype).max
+        return (x.astype(np.float32) / np.float32(top)), f"{x.dtype} / {top}"
+    lo, hi = x.min(), x.max()
+    if kind == "f":
+        if not np.isfinite(lo) or not np.isfinite(hi):
+            raise ValueError(f"{where}: images contain NaN or infinite values: replace them first (np.nan_to_num)")
+        if lo >= 0 and hi <= 1:
+            return x.astype(np.float32), f"{x.dtype} in [0, 1], kept"
+        if -0.5 <= lo < 0 and hi <= 0.5:
+            return (x.astype(np.float32) + np.float32(0.5)).clip(0, 1), "notMNIST [-0.5, 0.5] shifted by +0.5"
+    elif lo >= 0 and hi <= 255:
+        return x.astype(np.float32) / np.float32(255), f"{x.dtype} values in 0..255 / 255"
+    span = float(hi) - float(lo)
+    if span == 0:
+        return np.zeros(x.shape, np.float32), f"{x.dtype} constant {float(lo):g}, set to 0"
+    unit = ((x.astype(np.float64) - float(lo)) / span).astype(np.float32)
+    return unit, f"{x.dtype} min-max over all images: (x - {float(lo):g}) / ({float(hi):g} - {float(lo):g})"
+
+
+def _labels_and_classes(y: Any, n: int, where: str, classes: Sequence[str] | None,
+                        default: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Labels as int64 0..K-1 and K class names. ``y=None`` means unlabelled (all 0)."""
+    if y is None:
+        return np.zeros(n, np.int64), list(classes) if classes is not None else [UNLABELLED]
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[0] == n and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"{where}: labels must be one number (or name) per image, shape ({n},), got shape {y.shape}"
+            + (": for one-hot labels pass y.argmax(axis=1)" if y.ndim == 2 else "")
+        )
+    if y.shape[0] != n:
+        raise ValueError(f"{where}: {n} images but {y.shape[0]} labels: there must be exactly one label per image")
+    if y.dtype.kind in "US":
+        names, index = np.unique(y.astype(str), return_inverse=True)
+        return index.astype(np.int64), list(classes) if classes is not None else names.tolist()
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise ValueError(f"{where}: labels must be whole numbers, got non-integer values such as {y[y != np.round(y)][:3]}")
+    elif y.dtype.kind not in "iub":
+        raise TypeError(f"{where}: labels must be integers or strings, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.size and y.min() < 0:  # arbitrary integer codes: name each class by its value
+        values, index = np.unique(y, return_inverse=True)
+        return index.astype(np.int64), list(classes) if classes is not None else [str(v) for v in values]
+    k = int(y.max()) + 1 if y.size else 0
+    if classes is not None:
+        if len(classes) < k:
+            raise ValueError(f"classes: {len(classes)} names given, but the labels go up to {k - 1}: give {k} names")
+        return y, [str(c) for c in classes]
+    if default is not None and k <= len(default):
+        return y, list(default)
+    return y, [str(i) for i in range(k)]
+
+
+def _dataset(images, labels, where: str, path: Path, name: str, classes, *, split=None,
+             default_classes=None, normalization: str | None = None) -> Dataset:
+    unit, how = _images_to_unit(images, where)
+    y, names = _labels_and_classes(labels, len(unit), where, classes, default_classes)
+    return Dataset(unit, y, names, name=name, split=split, normalization=normalization or how,
+                   source=str(path.absolute()))
+
+
+# --------------------------------------------------------------------------- .npy / .npz / pickle
+
+
+def _load_npy(raw: bytes, path: Path, name: str, classes) -> Dataset:
+    try:
+        x = np.load(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as exc:
+        raise ValueError(f"{str(path)!r}: cannot read this .npy file ({exc}); simlab never unpickles objects") from None
+    return _dataset(x, None, repr(str(path)), path, name, classes)
+
+
+def _load_npz(raw: bytes, path: Path, name: str, classes) -> Dataset:
+    import zipfile
+
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            mapping = {key: npz[key] for key in npz.files}
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ValueError(f"{str(path)!r} is a truncated or damaged .npz file ({exc}): write or copy it again") from None
+    except ValueError as exc:
+        raise ValueError(
+            f"{str(path)!r}: cannot read an array in this .npz ({exc}); simlab never unpickles objects: "
+            "store images and labels as numeric (or string) arrays"
+        ) from None
+    return _from_mapping(mapping, path, name, classes, ".npz")
+
+
+def _first(mapping: dict, keys: Sequence[str]) -> str | None:
+    return next((k for k in keys if k in mapping), None)
+
+
+def _from_mapping(mapping: dict, path: Path, name: str, classes, kind: str) -> Dataset:
+    """Images and labels from a dict of arrays (an .npz or an unpickled dict), with or without splits."""
+    where = repr(str(path))
+    if classes is None and (key := _first(mapping, CLASS_KEYS)) is not None:
+        classes = [str(c) for c in np.asarray(mapping[key]).tolist()]
+    parts = []
+    for s in SPLITS:
+        for alias in SPLIT_ALIASES[s]:
+            ikey = _first(mapping, [k.format(s=alias) for k in SPLIT_IMAGE_KEYS])
+            if ikey is not None:
+                lkey = _first(mapping, [k.format(s=alias) for k in SPLIT_LABEL_KEYS])
+                parts.append((s, ikey, lkey))
+                break
+    notmnist = any(ikey.endswith("_dataset") for _, ikey, _ in parts)
+    default = LETTERS if notmnist else None
+    if parts:
+        labelled = [lkey is not None for _, _, lkey in parts]
+        if any(labelled) and not all(labelled):
+            missing = [ikey for _, ikey, lkey in parts if lkey is None]
+            raise ValueError(f"{where}: no labels for {', '.join(missing)}: add the matching *_labels / y_* arrays")
+        units, ys, splits, hows = [], [], [], []
+        for s, ikey, lkey in parts:
+            unit, how = _images_to_unit(mapping[ikey], f"{where}[{ikey!r}]")
+            if lkey is not None:
+                y = np.asarray(mapping[lkey])
+                if y.shape[:1] != (len(unit),):
+                    raise ValueError(
+                        f"{where}: {len(unit)} images in {ikey!r} but {y.shape[0] if y.ndim else 0} labels in "
+                        f"{lkey!r}: there must be exactly one label per image"
+                    )
+                ys.append(y)
+            units.append(unit)
+            splits.append(np.full(len(unit), s))
+            hows.append(how)
+        shapes = {u.shape[1:] for u in units}
+        if len(shapes) > 1:
+            raise ValueError(f"{where}: the splits have different image sizes {sorted(shapes)}: resize them to one size")
+        images = np.concatenate(units)
+        labels = np.concatenate(ys) if ys else None
+        y, names = _labels_and_classes(labels, len(images), where, classes, default)
+        how = hows[0] if len(set(hows)) == 1 else "; ".join(f"{s}: {h}" for (s, _, _), h in zip(parts, hows))
+        return Dataset(images, y, names, name=name, split=np.concatenate(splits), normalization=how,
+                       source=str(path.absolute()))
+    ikey = _first(mapping, IMAGE_KEYS)
+    if ikey is None:
+        accepted = ", ".join(IMAGE_KEYS) + "; or per split: " + ", ".join(
+            k.format(s="train") for k in SPLIT_IMAGE_KEYS) + " (and valid / test)"
+        raise ValueError(
+            f"{where}: no images found in this {kind}: it holds the keys {sorted(mapping)}; "
+            f"simlab looks for {accepted}. Rename the arrays, e.g. np.savez(path, images=x, labels=y)"
+        )
+    lkey = _first(mapping, LABEL_KEYS)
+    split = None
+    if "split" in mapping:
+        split = np.asarray(mapping["split"]).astype(str)
+    return _dataset(mapping[ikey], None if lkey is None else mapping[lkey], where, path, name, classes,
+                    split=split)
+
+
+def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
+    """What protocol-2 pickles use to rebuild ``bytes`` (``_codecs.encode``), restricted to latin-1."""
+    if not isinstance(text, str) or encoding.replace("-", "").replace("_", "").lower() not in ("latin1", "iso88591"):
+        raise pickle.UnpicklingError(f"refused _codecs.encode with encoding {encoding!r} (only latin-1 is allowed)")
+    return text.encode("latin-1")
+
+
+def _allowed_globals() -> dict[tuple[str, str], Any]:
+    """(module, name) -> object: everything a pickle of numpy arrays, dtypes and plain containers needs."""
+    from collections import OrderedDict
+
+    try:  # numpy >= 2: numpy._core; numpy 1.x pickles say numpy.core
+        from numpy._core import multiarray, numeric
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core import multiarray, numeric
+
+    allowed: dict[tuple[str, str], Any] = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
+                                           ("_codecs", "encode"): _latin1_encode,
+                                           ("collections", "OrderedDict"): OrderedDict}
+    for core in ("numpy.core", "numpy._core"):
+        allowed[(f"{core}.multiarray", "_reconstruct")] = multiarray._reconstruct
+        allowed[(f"{core}.multiarray", "scalar")] = multiarray.scalar
+        allowed[(f"{core}.numeric", "_frombuffer")] = numeric._frombuffer
+    for module in ("builtins", "__builtin__"):
+        for kind in (complex, set, frozenset, bytearray):
+            allowed[(module, kind.__name__)] = kind
+    return allowed
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """An unpickler that rebuilds numpy arrays and plain containers, and refuses every other global.
+
+    A pickle runs code by naming a callable (``os.system``, ``builtins.open``, ...) that the
+    unpickler looks up with ``find_class``; here only the entries of ``_allowed_globals()`` are found.
+    """
+
+    def __init__(self, file, where: str) -> None:
+        super().__init__(file, encoding="latin1", fix_imports=False)
+        self._where = where
+        self._allowed = _allowed_globals()
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return self._allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"{self._where}: refused to load {module}.{name}: this pickle refers to something other than "
+                "numpy arrays, dicts, lists and plain numbers, and a pickle can run code when loaded. "
+                "simlab only loads notMNIST-style pickles (a dict of arrays); if you trust this file, "
+                "unpickle it yourself and pass the arrays to simlab.Dataset"
+            ) from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise pickle.UnpicklingError(f"{self._where}: refused a persistent id {pid!r}")
+
+
+def _load_pickle(raw: bytes, path: Path, name: str, classes) -> Dataset:
+    where = repr(str(path))
+    try:
+        obj = _SafeUnpickler(io.BytesIO(raw), where).load()
+    except pickle.UnpicklingError as exc:
+        if "refused" in str(exc):
+            raise
+        raise ValueError(f"{where} is not a readable pickle ({exc}): is it truncated? copy it again") from None
+    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise ValueError(f"{where} is not a readable pickle ({type(exc).__name__}: {exc}): is it truncated?") from None
+    if not isinstance(obj, dict):
+        raise ValueError(
+            f"{where}: expected a pickled dict of arrays (notMNIST: train_dataset, train_labels, ...), "
+            f"got {type(obj).__name__}"
+        )
+    return _from_mapping({str(k): v for k, v in obj.items()}, path, name, classes, "pickle")
+
+
+# --------------------------------------------------------------------------- IDX
+
+
+def _parse_idx(raw: bytes, path: Path, want_ndim: int) -> np.ndarray:
+    """One IDX array: magic 00 00 <dtype> <ndim>, big-endian uint32 sizes, then the data."""
+    want = f"0x00000803 (an images file)" if want_ndim == 3 else "0x00000801 (a labels file)"
+    magic = int.from_bytes(raw[:4].ljust(4, b"\0"), "big")
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_DTYPES:
+        raise ValueError(f"{str(path)!r} is not an IDX file: magic number 0x{magic:08X}, expected {want}")
+    ndim = raw[3]
+    if ndim != want_ndim:
+        what = {1: "a labels file", 3: "an images file"}.get(ndim, f"{ndim}-D data")
+        raise ValueError(
+            f"{str(path)!r} has IDX magic number 0x{magic:08X} ({what}), expected {want}: "
+            + ("pass the images file (its labels file is found beside it)" if want_ndim == 3
+               else "pass the labels file with labels=")
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{str(path)!r} is truncated: {len(raw)} bytes, shorter than its IDX header ({header})")
+    dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, offset=4))
+    dtype = IDX_DTYPES[raw[2]]
+    expected = header + int(np.prod(dims)) * dtype.itemsize
+    if len(raw) != expected:
+        raise ValueError(
+            f"{str(path)!r} is truncated or damaged: its header says {dims} values ({expected} bytes), but it holds "
+            f"{len(raw)} bytes: download or copy it again"
+        )
+    return np.frombuffer(raw, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def _idx_split(path: Path) -> str | None:
+    stem = path.name.lower()
+    return "train" if stem.startswith("train") else "test" if stem.startswith(("t10k", "test")) else None
+
+
+def _labels_beside(images: Path) -> Path | None:
+    """The labels file beside an images file, by the standard naming (images->labels, idx3->idx1)."""
+    base = images.name[:-3] if images.name.endswith(".gz") else images.name
+    base = base.replace("images", "labels").replace("idx3", "idx1")
+    for candidate in (base, base + ".gz", base.replace("-idx1", ".idx1"), base.replace("-idx1", ".idx1") + ".gz"):
+        if candidate != images.name and (images.parent / candidate).is_file():
+            return images.parent / candidate
+    return None
+
+
+def _idx_default_classes(path: Path) -> Sequence[str] | None:
+    return FASHION_CLASSES if "fashion" in str(path.absolute()).lower() else None
+
+
+def _load_idx_file(raw: bytes, path: Path, labels: Path | None, classes) -> Dataset:
+    images = _parse_idx(raw, path, 3)
+    if labels is None:
+        labels = _labels_beside(path)
+        if labels is None:
+            base = path.name.replace("images", "labels").replace("idx3", "idx1")
+            raise FileNotFoundError(
+                f"{str(path)!r} is an IDX images file, but no labels file was found beside it (looked for "
+                f"{base!r} and its .gz): pass labels='path/to/labels-idx1-ubyte'"
+            )
+    y = _parse_idx(_read(labels), labels, 1)
+    split = _idx_split(path)
+    return _dataset(images, y, repr(str(path)), path, path.name.split(".")[0], classes,
+                    split=None if split is None else np.full(len(images), split),
+                    default_classes=_idx_default_classes(path))
+
+
+def _idx_files_in(folder: Path) -> dict[str, tuple[Path, Path | None]]:
+    """split -> (images file, labels file or None) for the standard IDX names present in ``folder``."""
+    found = {}
+    for split, (images, labels) in IDX_NAMES.items():
+        for candidate in (images, images + ".gz", images.replace("-idx3", ".idx3"),
+                          images.replace("-idx3", ".idx3") + ".gz"):
+            if (folder / candidate).is_file():
+                found[split] = (folder / candidate, _labels_beside(folder / candidate))
+                break
+    return found
+
+
+def _load_idx_folder(folder: Path, files: dict, classes) -> Dataset:
+    units, ys, splits, how = [], [], [], ""
+    for split, (images_path, labels_path) in files.items():
+        if labels_path is None:
+            raise FileNotFoundError(
+                f"{str(folder)!r}: found {images_path.name!r} but not its labels file "
+                f"{IDX_NAMES[split][1]!r} (or .gz): put it beside the images file"
+            )
+        x = _parse_idx(_read(images_path), images_path, 3)
+        y = _parse_idx(_read(labels_path), labels_path, 1)
+        if len(y) != len(x):
+            raise ValueError(
+                f"{str(images_path)!r} holds {len(x)} images but {str(labels_path)!r} holds {len(y)} labels: "
+                "they must match; are the two files from the same download?"
+            )
+        unit, how = _images_to_unit(x, repr(str(images_path)))
+        units.append(unit)
+        ys.append(y)
+        splits.append(np.full(len(x), split))
+    if len({u.shape[1:] for u in units}) > 1:
+        raise ValueError(f"{str(folder)!r}: the train and test images have different sizes: they must match")
+    images = np.concatenate(units)
+    y, names = _labels_and_classes(np.concatenate(ys), len(images), repr(str(folder)), classes,
+                                   _idx_default_classes(folder))
+    return Dataset(images, y, names, name=folder.name, split=np.concatenate(splits), normalization=how,
+                   source=str(folder.absolute()))
+
+
+# --------------------------------------------------------------------------- folder of images
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _read_grey(file: Path) -> tuple[np.ndarray, str]:
+    """One image file as float32 grey values in [0, 1], and how they were mapped."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        raise ImportError("reading a folder of images needs Pillow (pip install pillow)") from None
+    try:
+        with open(file, "rb") as f, Image.open(f) as im:
+            im.load()
+            if im.mode.startswith("I;16"):
+                return np.asarray(im, dtype=np.float32) / np.float32(65535), "16-bit grey / 65535"
+            if im.mode in ("L", "1"):
+                how = "8-bit grey / 255"
+            else:
+                how = f"{im.mode} converted to grey (L = 0.299 R + 0.587 G + 0.114 B) / 255"
+            if im.mode == "F":
+                raise ValueError("32-bit float images are not supported: save them as 8- or 16-bit")
+            return np.asarray(im.convert("L"), dtype=np.float32) / np.float32(255), how
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ValueError(f"cannot read the image {str(file)!r} ({exc}): is it a valid image file?") from None
+
+
+def _load_image_folder(folder: Path, classes) -> Dataset:
+    class_dirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and _image_files(p))
+    if class_dirs:
+        groups = [(d.name, _image_files(d)) for d in class_dirs]
+    elif _image_files(folder):
+        groups = [(folder.name, _image_files(folder))]
+    else:
+        raise ValueError(
+            f"{str(folder)!r} holds neither MNIST IDX files ({', '.join(n for pair in IDX_NAMES.values() for n in pair)}, "
+            f"optionally .gz) nor image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in sub-folders named by class: "
+            "put each class's images in its own sub-folder"
+        )
+    images, labels, hows, by_shape = [], [], set(), {}
+    for label, (_, files) in enumerate(groups):
+        for file in files:
+            image, how = _read_grey(file)
+            images.append(image)
+            labels.append(label)
+            hows.add(how)
+            by_shape.setdefault(image.shape, []).append(file)
+    if len(by_shape) > 1:
+        sizes = "; ".join(f"{h}x{w} ({len(files)} files, e.g. {files[0].relative_to(folder)})"
+                          for (h, w), files in sorted(by_shape.items(), key=lambda kv: -len(kv[1])))
+        raise ValueError(f"{str(folder)!r}: the images have different sizes: {sizes}: resize them to one size first")
+    names = [name for name, _ in groups]
+    if classes is not None:
+        if len(classes) != len(names):
+            raise ValueError(f"classes: {len(classes)} names given for {len(names)} class folders {names}")
+        names = [str(c) for c in classes]
+    return Dataset(np.stack(images), np.asarray(labels, np.int64), names, name=folder.name,
+                   normalization="; ".join(sorted(hows)), source=str(folder.absolute()))

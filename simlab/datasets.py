@@ -239,7 +239,7 @@ class Dataset:
             order = sorted(range(len(names)), key=lambda i: (_SPLITS + (names[i],)).index(names[i]))
             splits = "splits " + ", ".join(f"{names[i]} {counts[i]}" for i in order)
         return (
-            f"Dataset({self._name!r}: {len(self)} images of {shape}, {len(self._classes)} classes "
+            f"Dataset({self._name!r}: {len(self)} images of {shape}, {len(self._classes)} class{'es' if len(self._classes) != 1 else ''} "
             f"[{', '.join(map(repr, classes))}], {splits})".replace("'...'", "...")
         )
 

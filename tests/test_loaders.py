@@ -1,0 +1,443 @@
+"""The user's own files through ``simlab.load_dataset(path)``: every format round-trips, bad input
+gets a clear error, a pickle never runs code, and loading never changes the user's files.
+
+Every file here is written by the test itself (with numpy, gzip, pickle or Pillow, not with simlab),
+so the expected values are known independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simlab.datasets import load_dataset
+
+RNG = np.random.default_rng(1234)
+
+
+def _images(n=12, h=28, w=28):
+    return RNG.integers(0, 256, size=(n, h, w), dtype=np.uint8)
+
+
+def _idx_bytes(array: np.ndarray) -> bytes:
+    """The IDX format written by hand: 00 00 08 ndim, big-endian uint32 dims, uint8 data."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def _write(path: Path, data: bytes, gz: bool = False) -> Path:
+    path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+    return path
+
+
+def _mnist_folder(folder: Path, gz: bool, n_train=12, n_test=5):
+    folder.mkdir(exist_ok=True)
+    xs, ys = {}, {}
+    suffix = ".gz" if gz else ""
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        xs[prefix], ys[prefix] = _images(n), RNG.integers(0, 10, n).astype(np.uint8)
+        _write(folder / f"{prefix}-images-idx3-ubyte{suffix}", _idx_bytes(xs[prefix]), gz)
+        _write(folder / f"{prefix}-labels-idx1-ubyte{suffix}", _idx_bytes(ys[prefix]), gz)
+    return xs, ys
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    """Every file under root (relative path -> sha256), folders included, to compare before/after."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            out[os.path.relpath(os.path.join(dirpath, d), root) + "/"] = "dir"
+        for f in filenames:
+            p = os.path.join(dirpath, f)
+            out[os.path.relpath(p, root)] = hashlib.sha256(Path(p).read_bytes()).hexdigest()
+    return out
+
+
+# --------------------------------------------------------------------------- IDX
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
+def test_idx_folder_round_trips_images_labels_and_splits(tmp_path, gz):
+    xs, ys = _mnist_folder(tmp_path / "mnist", gz)
+    ds = load_dataset(tmp_path / "mnist")
+    np.testing.assert_array_equal(ds.images, np.concatenate([xs["train"], xs["t10k"]]) / np.float32(255))
+    np.testing.assert_array_equal(ds.labels, np.concatenate([ys["train"], ys["t10k"]]))
+    assert ds.split.tolist() == ["train"] * 12 + ["test"] * 5
+    assert ds.classes == [str(i) for i in range(int(ds.labels.max()) + 1)]
+    assert ds.normalization == "uint8 / 255"
+    test = load_dataset(tmp_path / "mnist", split="test")
+    np.testing.assert_array_equal(test.images, xs["t10k"] / np.float32(255))
+    np.testing.assert_array_equal(test.labels, ys["t10k"])
+
+
+def test_idx_images_file_finds_its_labels_file_beside_it(tmp_path):
+    xs, ys = _mnist_folder(tmp_path, gz=True)
+    ds = load_dataset(tmp_path / "t10k-images-idx3-ubyte.gz")
+    np.testing.assert_array_equal(ds.images * 255, xs["t10k"])
+    np.testing.assert_array_equal(ds.labels, ys["t10k"])
+    assert set(ds.split) == {"test"}
+
+
+def test_idx_images_file_with_labels_given_explicitly(tmp_path):
+    x, y = _images(7), np.array([3, 1, 4, 1, 5, 9, 2], np.uint8)
+    _write(tmp_path / "my_pictures.bin", _idx_bytes(x))
+    _write(tmp_path / "my_answers.bin", _idx_bytes(y), gz=True)
+    ds = load_dataset(tmp_path / "my_pictures.bin", labels=tmp_path / "my_answers.bin")
+    np.testing.assert_array_equal(ds.images * 255, x)
+    np.testing.assert_array_equal(ds.labels, y)
+    assert ds.split is None
+
+
+def test_idx_fashion_mnist_folder_gets_fashion_class_names(tmp_path):
+    _mnist_folder(tmp_path / "fashion-mnist", gz=True)
+    ds = load_dataset(tmp_path / "fashion-mnist")
+    assert ds.classes[:2] == ["T-shirt/top", "Trouser"] and ds.classes[-1] == "Ankle boot"
+    assert len(load_dataset(tmp_path / "fashion-mnist", classes=list("abcdefghij")).classes) == 10
+
+
+def test_idx_without_labels_file_says_how_to_pass_it(tmp_path):
+    _write(tmp_path / "train-images-idx3-ubyte", _idx_bytes(_images(3)))
+    with pytest.raises(FileNotFoundError, match=r"no labels file.*train-labels-idx1-ubyte.*labels="):
+        load_dataset(tmp_path / "train-images-idx3-ubyte")
+
+
+def test_truncated_gz_is_reported_with_the_path(tmp_path):
+    data = gzip.compress(_idx_bytes(_images(20)), mtime=0)
+    path = _write(tmp_path / "train-images-idx3-ubyte.gz", data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte\.gz.*truncated or damaged gzip.*again"):
+        load_dataset(path)
+
+
+def test_truncated_idx_data_is_reported_with_expected_and_found_sizes(tmp_path):
+    data = _idx_bytes(_images(4))
+    path = _write(tmp_path / "t10k-images-idx3-ubyte", data[:-100])
+    with pytest.raises(ValueError, match=rf"truncated.*\(4, 28, 28\).*{len(data)} bytes.*{len(data) - 100} bytes"):
+        load_dataset(path, labels=_write(tmp_path / "l", _idx_bytes(np.zeros(4, np.uint8))))
+
+
+def test_wrong_idx_magic_names_found_and_expected_numbers(tmp_path):
+    x, y = _images(4), np.zeros(4, np.uint8)
+    _write(tmp_path / "train-images-idx3-ubyte", _idx_bytes(x))
+    # a labels file where the images should be: magic 0x00000801 instead of 0x00000803
+    _write(tmp_path / "train-labels-idx1-ubyte", _idx_bytes(y))
+    with pytest.raises(ValueError, match=r"0x00000801 \(a labels file\), expected 0x00000803.*pass the images file"):
+        load_dataset(tmp_path / "train-labels-idx1-ubyte")
+    # and an images file given as the labels
+    with pytest.raises(ValueError, match=r"0x00000803 \(an images file\), expected 0x00000801"):
+        load_dataset(tmp_path / "train-images-idx3-ubyte", labels=tmp_path / "train-images-idx3-ubyte")
+    # a damaged header in the labels file: not an IDX file at all
+    _write(tmp_path / "train-labels-idx1-ubyte", b"\x01\x02" + _idx_bytes(y)[2:])
+    with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte.*not an IDX file: magic number 0x01020801"):
+        load_dataset(tmp_path / "train-images-idx3-ubyte")
+
+
+def test_idx_image_and_label_counts_must_match(tmp_path):
+    _write(tmp_path / "train-images-idx3-ubyte", _idx_bytes(_images(6)))
+    _write(tmp_path / "train-labels-idx1-ubyte", _idx_bytes(np.zeros(5, np.uint8)))
+    with pytest.raises(ValueError, match=r"6 images but .* 5 labels"):
+        load_dataset(tmp_path)
+    with pytest.raises(ValueError, match=r"6 images but 5 labels"):
+        load_dataset(tmp_path / "train-images-idx3-ubyte")
+
+
+# --------------------------------------------------------------------------- .npz / .npy
+
+
+@pytest.mark.parametrize("keys", [("images", "labels"), ("x", "y"), ("X", "Y"), ("arr_0", "arr_1")])
+def test_npz_round_trips_with_each_documented_key_pair(tmp_path, keys):
+    x, y = _images(9), RNG.integers(0, 4, 9)
+    np.savez(tmp_path / "mine.npz", **{keys[0]: x, keys[1]: y})
+    ds = load_dataset(tmp_path / "mine.npz")
+    np.testing.assert_array_equal(ds.images * np.float32(255), x)
+    np.testing.assert_array_equal(ds.labels, y)
+    assert ds.classes == [str(i) for i in range(y.max() + 1)]
+    assert ds.name == "mine"
+
+
+def test_npz_keras_style_split_keys_and_class_names(tmp_path):
+    xtr, xte = _images(6), _images(3)
+    ytr, yte = np.array([0, 1, 2, 0, 1, 2]), np.array([2, 2, 0])
+    np.savez_compressed(tmp_path / "k.npz", x_train=xtr, y_train=ytr, x_test=xte, y_test=yte,
+                        classes=np.array(["cat", "dog", "owl"]))
+    ds = load_dataset(tmp_path / "k.npz")
+    np.testing.assert_array_equal(ds.images * np.float32(255), np.concatenate([xtr, xte]))
+    assert ds.split.tolist() == ["train"] * 6 + ["test"] * 3
+    assert ds.classes == ["cat", "dog", "owl"]
+    assert [ds.class_name(i) for i in range(6, 9)] == ["owl", "owl", "cat"]
+
+
+def test_npz_string_labels_become_sorted_class_names(tmp_path):
+    x = _images(4)
+    np.savez(tmp_path / "s.npz", images=x, labels=np.array(["b", "a", "b", "c"]))
+    ds = load_dataset(tmp_path / "s.npz")
+    assert ds.classes == ["a", "b", "c"]
+    assert [ds.class_name(i) for i in range(4)] == ["b", "a", "b", "c"]
+
+
+def test_npz_without_recognisable_keys_lists_found_and_accepted_keys(tmp_path):
+    np.savez(tmp_path / "odd.npz", pictures=_images(2), answers=[0, 1])
+    with pytest.raises(ValueError, match=r"odd\.npz.*\['answers', 'pictures'\].*images, x, X.*x_train"):
+        load_dataset(tmp_path / "odd.npz")
+
+
+def test_npz_image_and_label_counts_must_match(tmp_path):
+    np.savez(tmp_path / "n.npz", images=_images(5), labels=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"n\.npz.*5 images but 3 labels"):
+        load_dataset(tmp_path / "n.npz")
+
+
+def test_npy_loads_images_unlabelled(tmp_path):
+    x = _images(3)
+    np.save(tmp_path / "only.npy", x)
+    ds = load_dataset(tmp_path / "only.npy")
+    np.testing.assert_array_equal(ds.images * np.float32(255), x)
+    assert ds.labels.tolist() == [0, 0, 0] and ds.classes == ["unlabelled"] and ds.split is None
+
+
+@pytest.mark.parametrize(
+    "shape, hint",
+    [((5, 784), r"x\[None\].*reshape"), ((4, 28, 28, 3), "colour"), ((28,), r"\(N, height, width\)")],
+)
+def test_images_that_are_not_2d_get_a_clear_error(tmp_path, shape, hint):
+    np.save(tmp_path / "bad.npy", np.zeros(shape, np.uint8))
+    with pytest.raises(ValueError, match=rf"bad\.npy.*\(N, H, W\), got shape \({shape[0]}.*{hint}"):
+        load_dataset(tmp_path / "bad.npy")
+
+
+def test_single_channel_axis_is_dropped(tmp_path):
+    x = _images(2)
+    np.save(tmp_path / "c.npy", x[..., None])
+    np.testing.assert_array_equal(load_dataset(tmp_path / "c.npy").images * np.float32(255), x)
+
+
+@pytest.mark.parametrize(
+    "array, expected, how",
+    [
+        (np.array([[[0, 65535], [32768, 1]]], np.uint16), lambda a: a / 65535, "uint16 / 65535"),
+        (np.array([[[0, 255], [128, 7]]], np.int64), lambda a: a / 255, "int64 values in 0..255 / 255"),
+        (np.array([[[0.0, 1.0], [0.25, 0.5]]]), lambda a: a, "float64 in [0, 1], kept"),
+        (np.array([[[-0.5, 0.5], [0.0, 0.25]]], np.float32), lambda a: a + 0.5, "notMNIST [-0.5, 0.5] shifted by +0.5"),
+        (np.array([[[0.0, 16.0], [4.0, 8.0]]]), lambda a: a / 16, "min-max"),
+        (np.array([[[-3, 5], [1, 1]]], np.int16), lambda a: (a + 3) / 8, "(x - -3) / (5 - -3)"),
+        (np.array([[[True, False], [False, True]]]), lambda a: a.astype(float), "bool"),
+    ],
+)
+def test_values_are_mapped_to_unit_range_as_recorded(tmp_path, array, expected, how):
+    np.save(tmp_path / "v.npy", array)
+    ds = load_dataset(tmp_path / "v.npy")
+    assert ds.images.dtype == np.float32
+    np.testing.assert_allclose(ds.images, expected(array.astype(np.float64)), rtol=1e-6, atol=1e-7)
+    assert how in ds.normalization
+
+
+# --------------------------------------------------------------------------- pickles
+
+
+def _notmnist(n_train=8, n_valid=3, n_test=5, size=28):
+    """A dict shaped like the notMNIST course pickle: (pixel - 255 / 2) / 255, int32 labels."""
+    out = {}
+    for s, n in (("train", n_train), ("valid", n_valid), ("test", n_test)):
+        out[f"{s}_dataset"] = ((_images(n, size, size) - 255 / 2) / 255).astype(np.float32)
+        out[f"{s}_labels"] = RNG.integers(0, 10, n).astype(np.int32)
+    return out
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_notmnist_pickle_round_trips_for_each_protocol(tmp_path, protocol):
+    data = _notmnist()
+    (tmp_path / "notMNIST.pickle").write_bytes(pickle.dumps(data, protocol=protocol))
+    ds = load_dataset(tmp_path / "notMNIST.pickle")
+    expected = np.concatenate([data[f"{s}_dataset"] for s in ("train", "valid", "test")]) + np.float32(0.5)
+    np.testing.assert_allclose(ds.images, expected, atol=1e-7)
+    np.testing.assert_array_equal(ds.labels, np.concatenate([data[f"{s}_labels"] for s in ("train", "valid", "test")]))
+    assert ds.split.tolist() == ["train"] * 8 + ["valid"] * 3 + ["test"] * 5
+    assert ds.normalization == "notMNIST [-0.5, 0.5] shifted by +0.5"
+    assert ds.classes == list("ABCDEFGHIJ")
+    test = load_dataset(tmp_path / "notMNIST.pickle", split="test")
+    np.testing.assert_allclose(test.images, data["test_dataset"] + np.float32(0.5), atol=1e-7)
+    np.testing.assert_array_equal(test.labels, data["test_labels"])
+
+
+def test_gzipped_pickle_with_only_a_test_split(tmp_path):
+    data = {k: v for k, v in _notmnist().items() if k.startswith("test")}
+    (tmp_path / "small.pickle.gz").write_bytes(gzip.compress(pickle.dumps(data, protocol=4)))
+    ds = load_dataset(tmp_path / "small.pickle.gz")
+    np.testing.assert_array_equal(ds.labels, data["test_labels"])
+    with pytest.raises(ValueError, match=r"unknown split 'train'.*'test'"):
+        load_dataset(tmp_path / "small.pickle.gz", split="train")
+
+
+def test_pickled_dict_of_plain_containers_and_numpy_scalars_is_allowed(tmp_path):
+    data = {"images": _images(2), "labels": [np.int64(1), 0], "info": {"who": b"me", "n": (2, 3.5, 1j, None)},
+            "tags": {"a", "b"}}
+    (tmp_path / "plain.pkl").write_bytes(pickle.dumps(data, protocol=2))
+    ds = load_dataset(tmp_path / "plain.pkl")
+    assert ds.labels.tolist() == [1, 0]
+
+
+class _CreatesAFile:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+class _RunsAShellCommand:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.path}",))
+
+
+@pytest.mark.parametrize("payload, refused", [(_CreatesAFile, r"io\.open"), (_RunsAShellCommand, r"(posix|os|nt)\.system")])
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path, payload, refused, protocol):
+    victim = tmp_path / "pwned.txt"
+    data = _notmnist()
+    data["test_labels"] = payload(victim)
+    (tmp_path / "evil.pickle").write_bytes(pickle.dumps(data, protocol=protocol))
+    with pytest.raises(pickle.UnpicklingError, match=rf"evil\.pickle.*refused to load {refused}.*can run code"):
+        load_dataset(tmp_path / "evil.pickle")
+    assert not victim.exists()
+    # control: the same bytes through the ordinary unpickler do create the file
+    pickle.loads((tmp_path / "evil.pickle").read_bytes())
+    assert victim.exists()
+
+
+def test_pickle_of_a_class_instance_is_refused_by_name(tmp_path):
+    from collections import Counter
+
+    (tmp_path / "c.pkl").write_bytes(pickle.dumps({"images": _images(1), "labels": Counter([1])}))
+    with pytest.raises(pickle.UnpicklingError, match=r"refused to load collections\.Counter"):
+        load_dataset(tmp_path / "c.pkl")
+
+
+def test_truncated_pickle_is_reported(tmp_path):
+    data = pickle.dumps(_notmnist(), protocol=4)
+    (tmp_path / "cut.pickle").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"cut\.pickle.*not a readable pickle.*truncated"):
+        load_dataset(tmp_path / "cut.pickle")
+
+
+# --------------------------------------------------------------------------- folder of images
+
+
+def _save_png(path: Path, array: np.ndarray, mode: str = "L") -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array, mode=mode if mode != "L" else None).save(path)
+
+
+def test_folder_of_images_round_trips_with_one_class_per_subfolder(tmp_path):
+    written = {}
+    for cls in ("cat", "dog"):
+        for i in range(3):
+            written[(cls, i)] = _images(1, 16, 12)[0]
+            _save_png(tmp_path / "pets" / cls / f"{i}.png", written[(cls, i)])
+    (tmp_path / "pets" / "notes.txt").write_text("not an image")
+    ds = load_dataset(tmp_path / "pets")
+    assert ds.classes == ["cat", "dog"] and ds.images.shape == (6, 16, 12)
+    expected = np.stack([written[(c, i)] for c in ("cat", "dog") for i in range(3)])
+    np.testing.assert_array_equal(ds.images * np.float32(255), expected)
+    assert ds.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert ds.normalization == "8-bit grey / 255"
+
+
+def test_colour_and_16_bit_images_are_converted_to_grey(tmp_path):
+    from PIL import Image
+
+    rgb = RNG.integers(0, 256, (5, 5, 3), dtype=np.uint8)
+    _save_png(tmp_path / "f" / "a" / "rgb.png", rgb, mode="RGB")
+    deep = RNG.integers(0, 65536, (5, 5), dtype=np.uint16)
+    (tmp_path / "f" / "b").mkdir()
+    Image.fromarray(deep).save(tmp_path / "f" / "b" / "deep.png")
+    ds = load_dataset(tmp_path / "f")
+    # PIL's documented ITU-R 601-2 luma transform, rounded
+    r, g, b = rgb.astype(np.float64).transpose(2, 0, 1)
+    grey = (r * 299 + g * 587 + b * 114) / 1000
+    np.testing.assert_allclose(ds.images[0] * 255, grey, atol=0.51)
+    np.testing.assert_allclose(ds.images[1], deep / 65535, rtol=1e-6)
+    assert "converted to grey" in ds.normalization and "16-bit grey / 65535" in ds.normalization
+
+
+def test_folder_with_mixed_image_sizes_lists_the_sizes(tmp_path):
+    _save_png(tmp_path / "m" / "A" / "1.png", _images(1, 28, 28)[0])
+    _save_png(tmp_path / "m" / "A" / "2.png", _images(1, 28, 28)[0])
+    _save_png(tmp_path / "m" / "B" / "3.png", _images(1, 32, 30)[0])
+    with pytest.raises(ValueError, match=r"different sizes: 28x28 \(2 files.*32x30 \(1 files, e\.g\. B.3\.png\).*resize"):
+        load_dataset(tmp_path / "m")
+
+
+def test_folder_without_images_says_what_it_expects(tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(ValueError, match=r"empty.*neither MNIST IDX files.*sub-folder"):
+        load_dataset(tmp_path / "empty")
+
+
+def test_unreadable_image_file_is_named(tmp_path):
+    (tmp_path / "b" / "A").mkdir(parents=True)
+    (tmp_path / "b" / "A" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(ValueError, match=r"broken\.png.*valid image"):
+        load_dataset(tmp_path / "b")
+
+
+# --------------------------------------------------------------------------- names, paths, splits
+
+
+def test_missing_path_is_named_with_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"name_or_path: .*nothing_here\.npz.* does not exist.*check the path"):
+        load_dataset(tmp_path / "nothing_here.npz")
+
+
+def test_unknown_builtin_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown built-in data set 'leters'.*'letters', 'digits'"):
+        load_dataset("leters")
+
+
+def test_unknown_split_lists_the_splits_present(tmp_path):
+    _mnist_folder(tmp_path, gz=False)
+    with pytest.raises(ValueError, match=r"unknown split 'validation'.*'train', 'test'"):
+        load_dataset(tmp_path, split="validation")
+
+
+def test_labels_argument_is_refused_for_non_idx_files(tmp_path):
+    np.save(tmp_path / "a.npy", _images(2))
+    with pytest.raises(ValueError, match=r"labels= is only used with an IDX images file"):
+        load_dataset(tmp_path / "a.npy", labels=tmp_path / "a.npy")
+
+
+def test_unknown_file_format_is_reported(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ValueError, match=r"notes\.txt.*not a data file simlab can read.*IDX.*npz.*pickle.*folder"):
+        load_dataset(tmp_path / "notes.txt")
+
+
+def test_loading_never_changes_or_adds_files(tmp_path):
+    _mnist_folder(tmp_path / "mnist", gz=True)
+    _mnist_folder(tmp_path / "raw", gz=False)
+    np.savez(tmp_path / "a.npz", images=_images(2), labels=[0, 1])
+    np.save(tmp_path / "b.npy", _images(2))
+    (tmp_path / "c.pickle").write_bytes(pickle.dumps(_notmnist(), protocol=5))
+    _save_png(tmp_path / "pics" / "A" / "1.png", _images(1)[0])
+    before = _snapshot(tmp_path)
+    for path in ("mnist", "raw", "raw/train-images-idx3-ubyte", "a.npz", "b.npy", "c.pickle", "pics"):
+        load_dataset(tmp_path / path)
+    load_dataset(tmp_path / "mnist", split="train")
+    assert _snapshot(tmp_path) == before
+
+
+def test_loaded_images_are_read_only_and_independent_of_the_file(tmp_path):
+    x = _images(3)
+    np.save(tmp_path / "r.npy", x)
+    ds = load_dataset(tmp_path / "r.npy")
+    with pytest.raises(ValueError, match="read-only"):
+        ds.images[0, 0, 0] = 1.0
