@@ -1,0 +1,583 @@
+"""One query against many images, all pairs of a stack, and every metric for one pair.
+
+:func:`scores` computes a metric of one query against a whole stack, vectorised over chunks of
+images (bounded memory, no Python loop per image) with the same kernels the pair functions use
+(a pair is a stack of one), so ``scores(q, X)[i] == metric(q, X[i])`` up to rounding (< 1e-12).
+Given a simlab ``Dataset``, the per-image statistics that do not depend on the query (standardised
+images for Pearson, digitised images and their entropies for MI, local means and variances for
+SSIM) are cached on the data set, keyed by the metric's parameters, so repeated queries (the live
+app's neighbour search, notebook 06's retrieval) only compute what involves the query. A
+``Dataset``'s images are read-only, so the cache cannot go stale.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import correlation, errors, information, structural
+from ._validation import as_image, as_stack, check_choice, check_positive_int, resolve_data_range
+from .information import DEFAULT_BINS
+
+__all__ = ["METRICS", "Comparison", "Ranking", "compare", "pairwise", "rank", "scores"]
+
+#: Metric name -> "higher" or "lower": which direction means more similar.
+METRICS = {
+    "pearson": "higher",
+    "ssim": "higher",
+    "mutual_information": "higher",
+    "normalized_mutual_information": "higher",
+    "mse": "lower",
+    "psnr": "higher",
+}
+
+_OPTIONS = {
+    "pearson": (),
+    "ssim": ("win_size", "gaussian_weights", "sigma", "use_sample_covariance", "K1", "K2"),
+    "mutual_information": ("bins", "base"),
+    "normalized_mutual_information": ("bins", "method"),
+    "mse": (),
+    "psnr": (),
+}
+
+_CHUNK = 256  # images per chunk: a chunk's working set stays in the CPU cache
+_CACHE_BUDGET = 1 << 30  # bytes of cached statistics per data set, at most
+_COST_US = {"pearson": 1, "mse": 1, "psnr": 1, "ssim": 6, "mutual_information": 6, "normalized_mutual_information": 6}
+_PROGRESS_SECONDS = 2.0  # progress=None shows a bar for jobs expected to take longer than this
+
+
+# --------------------------------------------------------------------------------------------
+# kernels: per-image statistics that do not depend on the query (cacheable), and the scores
+# --------------------------------------------------------------------------------------------
+
+
+class _Kernel:
+    """A metric for one query: ``stats(chunk)`` (query-independent) and ``score(chunk, stats)``."""
+
+    key: tuple | None = None  # cache key of the per-image statistics (None: nothing to cache)
+    nbytes_per_image = 0
+
+    def prepare(self, chunk: np.ndarray) -> Any:
+        return chunk
+
+    def stats(self, prepared: Any) -> tuple:
+        return ()
+
+    def score(self, prepared: Any, stats: tuple) -> np.ndarray:
+        raise NotImplementedError
+
+    def finish(self, values: np.ndarray) -> np.ndarray:
+        return values
+
+
+class _Pearson(_Kernel):
+    def __init__(self, query: np.ndarray, pixels: int) -> None:
+        self.zq = correlation._unit_rows(query.reshape(1, -1))[0]
+        self.key = ("pearson",)
+        self.nbytes_per_image = 8 * pixels
+        self.query_constant = bool(np.isnan(self.zq[0]))
+
+    def prepare(self, chunk: np.ndarray) -> np.ndarray:
+        return chunk.reshape(chunk.shape[0], -1)
+
+    def stats(self, prepared: np.ndarray) -> tuple:
+        return (correlation._unit_rows(prepared),)
+
+    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
+        return correlation._pearson_scores(self.zq, stats[0])
+
+    def finish(self, values: np.ndarray) -> np.ndarray:
+        n_nan = int(np.isnan(values).sum())
+        if self.query_constant:
+            warnings.warn(
+                "pearson: the query is constant (every pixel has the same value), so its standard "
+                "deviation is 0 and Pearson's r is undefined: every score is nan",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        elif n_nan:
+            warnings.warn(
+                f"pearson: {n_nan} of the images are constant (every pixel has the same value), so "
+                "their standard deviation is 0 and Pearson's r is undefined: their scores are nan "
+                "(rank puts them last)",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return values
+
+
+class _Information(_Kernel):
+    def __init__(self, query: np.ndarray, stack_dtype: np.dtype, pixels: int, bins: int, base: float, method: str | None) -> None:
+        self.bins, self.base, self.method = bins, base, method
+        self.dtype = information._hist_dtype(query.dtype, stack_dtype)
+        self.idx_q = information._digitize(query[None], bins, self.dtype)[0][0]
+        self.h_q = self._entropy(information._marginal_counts(self.idx_q[None], bins))
+        self.key = ("information", bins, self.dtype.str)
+        self.small = np.uint8 if bins <= 256 else np.intp
+        self.nbytes_per_image = pixels * np.dtype(self.small).itemsize + 8
+
+    def _entropy(self, counts: np.ndarray) -> np.ndarray:
+        return information._entropy(counts, self.base)
+
+    def stats(self, prepared: np.ndarray) -> tuple:
+        idx = information._digitize(prepared, self.bins, self.dtype)[0]
+        h_x = self._entropy(information._marginal_counts(idx, self.bins))
+        return idx.astype(self.small), h_x
+
+    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
+        idx, h_x = stats
+        counts = information._joint_counts(self.idx_q, idx.astype(np.intp), self.bins)
+        h_ab = self._entropy(counts.reshape(counts.shape[0], -1))
+        mi = information._terms_from_entropies(self.h_q, h_x, h_ab)
+        if self.method is None:
+            return mi
+        return information._normalize(mi, self.h_q, h_x, h_ab, self.method)
+
+    def finish(self, values: np.ndarray) -> np.ndarray:
+        if self.method == "studholme" and np.isnan(values).any():
+            warnings.warn(
+                f"normalized_mutual_information: {int(np.isnan(values).sum())} images are constant "
+                "like the query, so H(A, B) = 0 and the ratio is 0/0: their scores are nan",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return values
+
+
+class _SSIM(_Kernel):
+    def __init__(self, query: np.ndarray, data_range: float, options: dict) -> None:
+        win = structural._window(query.shape, options.get("win_size"), bool(options.get("gaussian_weights", False)),
+                                 options.get("sigma", 1.5), bool(options.get("use_sample_covariance", True)))
+        self.C1, self.C2 = structural._constants(options.get("K1", 0.01), options.get("K2", 0.03), data_range)
+        self.fr = win.matrix(query.shape[0], valid=True)
+        self.fc = win.matrix(query.shape[1], valid=True)
+        self.cov_norm = win.cov_norm
+        self.q = np.asarray(query, dtype=np.float64)[:, :, None]
+        self.mu_q, self.var_q = structural._moments(self.q, self.fr, self.fc, self.cov_norm)
+        self.key = ("ssim", win.win_size, tuple(win.weights), win.cov_norm)
+        self.nbytes_per_image = 2 * 8 * self.fr.shape[0] * self.fc.shape[0]
+
+    def prepare(self, chunk: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(chunk.transpose(1, 2, 0), dtype=np.float64)  # pixel-major
+
+    def stats(self, prepared: np.ndarray) -> tuple:
+        return structural._moments(prepared, self.fr, self.fc, self.cov_norm)
+
+    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
+        mu_x, var_x = stats
+        cov = structural._covariance(self.q, self.mu_q, prepared, mu_x, self.fr, self.fc, self.cov_norm)
+        smap = structural._ssim_map(self.mu_q, mu_x, self.var_q, var_x, cov, self.C1, self.C2)
+        return smap.reshape(-1, smap.shape[2]).mean(axis=0)
+
+
+class _Errors(_Kernel):
+    def __init__(self, query: np.ndarray, data_range: float | None) -> None:
+        self.q = query
+        self.data_range = data_range
+
+    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
+        values = errors._mse_scores(self.q, prepared)
+        return values if self.data_range is None else errors._psnr_from_mse(values, self.data_range)
+
+
+def _make_kernel(metric: str, query: np.ndarray, stack: np.ndarray, data_range: Any, options: dict) -> _Kernel:
+    allowed = _OPTIONS[metric]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        accepted = ", ".join(allowed) if allowed else "none"
+        raise TypeError(f"{metric} does not take {', '.join(map(repr, unknown))}: its options are {accepted}")
+    pixels = query.size
+    if metric == "pearson":
+        return _Pearson(query, pixels)
+    if metric in ("mutual_information", "normalized_mutual_information"):
+        bins = check_positive_int(options.get("bins", DEFAULT_BINS), "bins")
+        if metric == "mutual_information":
+            return _Information(query, stack.dtype, pixels, bins, information._check_base(options.get("base", 2)), None)
+        method = check_choice(options.get("method", "studholme"), "method", information.NMI_METHODS)
+        return _Information(query, stack.dtype, pixels, bins, 2.0, method)
+    if metric == "ssim":
+        return _SSIM(query, resolve_data_range(query, stack[:1], data_range, "ssim"), options)
+    if metric == "psnr":
+        return _Errors(query, resolve_data_range(query, stack[:1], data_range, "psnr"))
+    return _Errors(query, None)
+
+
+# --------------------------------------------------------------------------------------------
+# the chunked engine
+# --------------------------------------------------------------------------------------------
+
+
+def _is_dataset(x: Any) -> bool:
+    return hasattr(x, "images") and hasattr(x, "_cache") and not isinstance(x, np.ndarray)
+
+
+def _checked_stack(images: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Dtype, dimensions and shape checked now; finiteness chunk by chunk (see ``_chunks``)."""
+    arr = images.images if _is_dataset(images) else np.asarray(images)
+    if arr.ndim != 3 or arr.size == 0 or not np.issubdtype(arr.dtype, np.number):
+        as_stack(arr, "images", shape)  # raises the right message
+    as_stack(arr[:1], "images", shape)
+    return arr
+
+
+def _chunks(stack: np.ndarray, start: int = 0) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(first, last, chunk) on the global grid of ``_CHUNK`` images, from the chunk holding ``start``."""
+    n = stack.shape[0]
+    for s in range((start // _CHUNK) * _CHUNK, n, _CHUNK):
+        e = min(s + _CHUNK, n)
+        chunk = stack[s:e]
+        if chunk.dtype.kind == "f":
+            as_stack(chunk, f"images[{s}:{e}]")  # NaN / inf, named by position
+        yield s, e, chunk
+
+
+def _progress(iterable: Iterable, total: int, show: bool, desc: str) -> Iterable:
+    if not show:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="chunk", leave=False)
+
+
+def _want_progress(progress: Any, metric: str, pairs: float) -> bool:
+    if progress is None:
+        return pairs * _COST_US[metric] * 1e-6 > _PROGRESS_SECONDS
+    return bool(progress)
+
+
+def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0, progress: bool = False, desc: str = "") -> np.ndarray:
+    """Scores of the query against ``stack[start:]``, chunk by chunk, reusing cached statistics."""
+    n = stack.shape[0]
+    out = np.empty(n - start)
+    key = None if cache is None or kernel.key is None else (kernel.key, _CHUNK, stack.shape)
+    cached = cache.get(key) if key is not None else None
+    fill: list | None = None
+    if key is not None and cached is None and start == 0:
+        used = sum(v[1] for v in cache.values() if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], int))
+        if used + kernel.nbytes_per_image * n <= _CACHE_BUDGET:
+            fill = []
+    n_chunks = -(-(n - (start // _CHUNK) * _CHUNK) // _CHUNK)
+    for s, e, chunk in _progress(_chunks(stack, start), n_chunks, progress, desc):
+        prepared = kernel.prepare(chunk)
+        stats = cached[0][s // _CHUNK] if cached is not None else kernel.stats(prepared)
+        if fill is not None:
+            fill.append(stats)
+        values = kernel.score(prepared, stats)
+        lo = max(start - s, 0)
+        out[s + lo - start : e - start] = values[lo:]
+    if fill is not None:
+        cache[key] = (fill, kernel.nbytes_per_image * n)
+    return out
+
+
+def _setup(query: Any, images: Any, metric: str, data_range: Any, options: dict) -> tuple[_Kernel, np.ndarray, dict | None]:
+    metric = check_choice(metric, "metric", METRICS)
+    query = as_image(query, "query")
+    stack = _checked_stack(images, query.shape)
+    if _is_dataset(images) and data_range is None:
+        data_range = images.data_range
+    kernel = _make_kernel(metric, query, stack, data_range, options)
+    return kernel, stack, images._cache if _is_dataset(images) else None
+
+
+def scores(
+    query: Any,
+    images: Any,
+    metric: str = "ssim",
+    *,
+    data_range: float | None = None,
+    progress: bool | None = None,
+    **metric_kwargs: Any,
+) -> np.ndarray:
+    """A metric of one query image against every image of a stack.
+
+    Parameters
+    ----------
+    query : array_like, shape (H, W)
+        The query image.
+    images : array_like, shape (N, H, W), or a simlab Dataset
+        The images to score. A ``Dataset`` supplies its ``data_range`` and keeps the per-image
+        statistics of this metric (and these options) for the next query.
+    metric : str, default "ssim"
+        One of :data:`METRICS`.
+    data_range : float, optional
+        For ``"ssim"`` and ``"psnr"``: span of the values (from the dtype for integer images, from
+        a ``Dataset``, otherwise required).
+    progress : bool, optional
+        Show a ``tqdm`` progress bar; None (default) shows one only for long jobs.
+    **metric_kwargs
+        Options of the metric: ``win_size``, ``gaussian_weights``, ``sigma``,
+        ``use_sample_covariance``, ``K1``, ``K2`` for SSIM; ``bins`` and ``base`` for MI;
+        ``bins`` and ``method`` for NMI.
+
+    Returns
+    -------
+    values : ndarray, shape (N,), float64
+        ``values[i]`` equals the pair function ``metric(query, images[i], ...)`` (within 1e-12).
+
+    Notes
+    -----
+    Chunks of 256 images are processed at a time, so extra memory stays bounded (a few MB)
+    whatever N is. The formulas are those of the pair functions (:func:`simlab.pearson`,
+    :func:`simlab.ssim`, :func:`simlab.mutual_information`, ...), applied to a stack.
+
+    References
+    ----------
+    .. [1] Wang, Z., Bovik, A. C., Sheikh, H. R., & Simoncelli, E. P. (2004). Image quality
+       assessment: from error visibility to structural similarity. IEEE Transactions on Image
+       Processing, 13(4), 600-612.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.random((5, 28, 28))
+    >>> s = scores(images[2], images, "pearson")
+    >>> int(np.argmax(s)), round(float(s[2]), 6)
+    (2, 1.0)
+    """
+    kernel, stack, cache = _setup(query, images, metric, data_range, metric_kwargs)
+    show = _want_progress(progress, metric, stack.shape[0])
+    return kernel.finish(_run(kernel, stack, cache, progress=show, desc=f"{metric} scores"))
+
+
+@dataclass(frozen=True, repr=False)
+class Ranking:
+    """The k most similar images, best first."""
+
+    indices: np.ndarray
+    scores: np.ndarray
+    metric: str
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(f"{i}: {s:.4g}" for i, s in zip(self.indices[:5], self.scores[:5]))
+        more = ", ..." if len(self.indices) > 5 else ""
+        return f"Ranking({self.metric}, {METRICS[self.metric]} is more similar; {pairs}{more})"
+
+
+def rank(
+    query: Any,
+    images: Any,
+    metric: str = "ssim",
+    k: int | None = 10,
+    *,
+    data_range: float | None = None,
+    progress: bool | None = None,
+    **metric_kwargs: Any,
+) -> Ranking:
+    """The ``k`` images most similar to the query, best first.
+
+    Parameters
+    ----------
+    query, images, metric, data_range, progress, **metric_kwargs
+        As :func:`scores`.
+    k : int or None, default 10
+        How many to return (all of them if None or larger than N).
+
+    Returns
+    -------
+    ranking : Ranking
+        ``indices`` (k,) into ``images`` and their ``scores``, best first according to
+        :data:`METRICS`; ties keep the images' order; ``nan`` scores (e.g. Pearson of a blank
+        image) come last.
+
+    Notes
+    -----
+    A stable sort of the scores (negated when higher is better).
+
+    References
+    ----------
+    .. [1] Wang, Z., Bovik, A. C., Sheikh, H. R., & Simoncelli, E. P. (2004). Image quality
+       assessment: from error visibility to structural similarity. IEEE Transactions on Image
+       Processing, 13(4), 600-612.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.stack([np.eye(8) * v for v in (1.0, 0.5, 0.0)])
+    >>> r = rank(np.eye(8), images, "mse", k=2)
+    >>> r.indices.tolist(), r.scores.tolist()
+    ([0, 1], [0.0, 0.03125])
+    """
+    k = None if k is None else check_positive_int(k, "k")
+    values = scores(query, images, metric, data_range=data_range, progress=progress, **metric_kwargs)
+    key = -values if METRICS[metric] == "higher" else values
+    order = np.argsort(key, kind="stable")  # nan sorts last
+    order = order[:k]
+    return Ranking(indices=order, scores=values[order], metric=metric)
+
+
+def pairwise(
+    images: Any,
+    metric: str = "pearson",
+    *,
+    data_range: float | None = None,
+    progress: bool | None = None,
+    **metric_kwargs: Any,
+) -> np.ndarray:
+    """The (N, N) matrix of a metric between every pair of images of a stack.
+
+    Parameters
+    ----------
+    images : array_like, shape (N, H, W), or a simlab Dataset
+        The images.
+    metric, data_range, progress, **metric_kwargs
+        As :func:`scores`.
+
+    Returns
+    -------
+    matrix : ndarray, shape (N, N), float64
+        Symmetric; ``matrix[i, j]`` equals ``metric(images[i], images[j])`` (within 1e-12).
+
+    Notes
+    -----
+    Pearson: the images are standardised once (:func:`simlab.correlation.standardize`) and
+    :math:`R = Z Z^T`. Other metrics: each image's statistics are computed once, and each row
+    is scored against the images after it (the matrix is mirrored).
+
+    References
+    ----------
+    .. [1] Pearson, K. (1895). Notes on regression and inheritance in the case of two parents.
+       Proceedings of the Royal Society of London, 58, 240-242.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.random.default_rng(0).random((3, 8, 8))
+    >>> m = pairwise(images, "pearson")
+    >>> m.shape, bool(np.allclose(np.diag(m), 1.0)), bool(np.array_equal(m, m.T))
+    ((3, 3), True, True)
+    """
+    metric = check_choice(metric, "metric", METRICS)
+    stack = _checked_stack(images)
+    n = stack.shape[0]
+    cache = images._cache if _is_dataset(images) else {}
+    if _is_dataset(images) and data_range is None:
+        data_range = images.data_range
+    show = _want_progress(progress, metric, n * (n + 1) / 2)
+    if metric == "pearson":
+        if metric_kwargs:
+            _make_kernel(metric, stack[0], stack, data_range, metric_kwargs)  # raises
+        kernel = _Pearson(stack[0], stack[0].size)
+        z = np.empty((n, stack[0].size))
+        for s, e, chunk in _progress(_chunks(stack), -(-n // _CHUNK), show, "standardising"):
+            z[s:e] = kernel.stats(kernel.prepare(chunk))[0]
+        matrix = z @ z.T
+        np.clip(matrix, -1.0, 1.0, out=matrix)
+        n_constant = int(np.isnan(z[:, 0]).sum())
+        if n_constant:
+            warnings.warn(
+                f"pearson: {n_constant} of the images are constant, so their rows and columns are nan",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return matrix
+    matrix = np.empty((n, n))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for i in _progress(range(n), n, show, f"{metric} pairwise"):
+            kernel = _make_kernel(metric, stack[i], stack, data_range, metric_kwargs)
+            row = _run(kernel, stack, cache, start=i)
+            matrix[i, i:] = row
+            matrix[i:, i] = row
+    return matrix
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison:
+    """Every metric for one pair of images; prints as a table."""
+
+    values: dict
+
+    def as_dict(self) -> dict:
+        """{metric name: value}."""
+        return dict(self.values)
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        return [(name, f"{value:.4f}", f"{METRICS[name]} is more similar") for name, value in self.values.items()]
+
+    def __str__(self) -> str:
+        rows = [("metric", "value", "")] + self._rows()
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}".rstrip() for a, b, c in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "Comparison(\n" + str(self) + "\n)"
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right'>{b}</td><td>{c}</td></tr>" for a, b, c in self._rows())
+        return (
+            "<table class='simlab-compare'><thead><tr><th>metric</th><th>value</th><th></th></tr></thead>"
+            f"<tbody>{body}</tbody></table>"
+        )
+
+
+def compare(
+    a: Any,
+    b: Any,
+    *,
+    data_range: float | None = None,
+    metrics: Iterable[str] | None = None,
+    bins: int = DEFAULT_BINS,
+) -> Comparison:
+    """Every similarity metric for one pair of images, as one record that prints as a table.
+
+    Parameters
+    ----------
+    a, b : array_like, shape (H, W)
+        Two grey-level images of the same shape.
+    data_range : float, optional
+        Span of the values, for SSIM and PSNR (from the dtype for integer images; required for
+        float images unless those metrics are left out).
+    metrics : iterable of str, optional
+        Which metrics (names of :data:`METRICS`); all by default.
+    bins : int, default DEFAULT_BINS (16)
+        Bins per image for the mutual information metrics.
+
+    Returns
+    -------
+    comparison : Comparison
+        ``str()`` / ``_repr_html_()`` give a table; ``.as_dict()`` gives {metric name: value}.
+
+    Notes
+    -----
+    Each value is the pair function's: :func:`simlab.pearson`, :func:`simlab.ssim`,
+    :func:`simlab.mutual_information`, :func:`simlab.normalized_mutual_information`,
+    :func:`simlab.mse`, :func:`simlab.psnr`.
+
+    References
+    ----------
+    .. [1] Wang, Z., Bovik, A. C., Sheikh, H. R., & Simoncelli, E. P. (2004). Image quality
+       assessment: from error visibility to structural similarity. IEEE Transactions on Image
+       Processing, 13(4), 600-612.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    >>> c = compare(a, a, metrics=["pearson", "mse"])
+    >>> {name: round(value, 6) for name, value in c.as_dict().items()}
+    {'pearson': 1.0, 'mse': 0.0}
+    >>> print(c)
+    metric   value  
+    ----------------
+    pearson  1.0000  higher is more similar
+    mse      0.0000  lower is more similar
+    """
+    names = list(METRICS) if metrics is None else [check_choice(m, "metric", METRICS) for m in ([metrics] if isinstance(metrics, str) else metrics)]
+    funcs = {
+        "pearson": lambda: correlation.pearson(a, b),
+        "ssim": lambda: structural.ssim(a, b, data_range=data_range),
+        "mutual_information": lambda: information.mutual_information(a, b, bins=bins),
+        "normalized_mutual_information": lambda: information.normalized_mutual_information(a, b, bins=bins),
+        "mse": lambda: errors.mse(a, b),
+        "psnr": lambda: errors.psnr(a, b, data_range=data_range),
+    }
+    return Comparison({name: float(funcs[name]()) for name in names})
