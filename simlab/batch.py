@@ -566,8 +566,8 @@ def compare(
     >>> {name: round(value, 6) for name, value in c.as_dict().items()}
     {'pearson': 1.0, 'mse': 0.0}
     >>> print(c)
-    metric   value  
-    ----------------
+    metric    value
+    ---------------
     pearson  1.0000  higher is more similar
     mse      0.0000  lower is more similar
     """
