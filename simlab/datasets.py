@@ -118,7 +118,7 @@ class Dataset:
         normalization: str = "float32 in [0, 1], as given",
         source: str = "",
     ) -> None:
-        given_images, given_labels = images, labels
+        given_images, given_labels, given_split = images, labels, split
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 3:
             raise ValueError(f"images must have shape (N, H, W), got shape {images.shape}")
@@ -137,7 +137,7 @@ class Dataset:
             split = np.asarray(split, dtype=str)
             if split.shape != (len(images),):
                 raise ValueError(f"split must have shape ({len(images)},), got {split.shape}")
-            split = _frozen(split)
+            split = _frozen(split, given_split)
         self._images = _frozen(images, given_images)
         self._labels = _frozen(labels.astype(np.int64), given_labels)
         self._classes = classes
@@ -196,11 +196,34 @@ class Dataset:
         )
 
     def class_name(self, i: int) -> str:
-        """The class name of image ``i``, e.g. ``"A"``."""
+        """The class name of image ``i``.
+
+        Parameters
+        ----------
+        i : int
+            Index of an image in this data set.
+
+        Returns
+        -------
+        str
+            ``classes[labels[i]]``, e.g. ``"A"``.
+
+        Examples
+        --------
+        >>> ds = load_dataset("letters")
+        >>> ds.class_name(0) == ds.classes[ds.labels[0]]
+        True
+        """
         return self._classes[int(self._labels[i])]
 
     def class_index(self, label_or_name: int | str) -> int:
-        """The label of a class given by its index or its name."""
+        """The label of a class given by its index (checked) or its name (looked up).
+
+        Examples
+        --------
+        >>> load_dataset("letters").class_index("C")
+        2
+        """
         if isinstance(label_or_name, str):
             if label_or_name not in self._classes:
                 raise ValueError(
@@ -215,17 +238,59 @@ class Dataset:
         return int(label_or_name)
 
     def by_class(self, label_or_name: int | str) -> Dataset:
-        """The images of one class (by index, e.g. ``0``, or name, e.g. ``"A"``), in order."""
+        """The images of one class, in their original order.
+
+        Parameters
+        ----------
+        label_or_name : int or str
+            The class's label (e.g. ``0``) or name (e.g. ``"A"``).
+
+        Returns
+        -------
+        Dataset
+            A new data set holding only that class (with an empty ``_cache``).
+
+        Examples
+        --------
+        >>> a = load_dataset("letters").by_class("A")
+        >>> len(a), set(a.labels.tolist())
+        (650, {0})
+        """
         return self._subset(np.flatnonzero(self._labels == self.class_index(label_or_name)))
 
     def sample(self, n: int, seed: int = 0) -> Dataset:
-        """``n`` images drawn without replacement, in random order, reproducibly for a ``seed``."""
+        """``n`` images drawn at random without replacement, reproducibly.
+
+        Parameters
+        ----------
+        n : int
+            How many images, ``0 <= n <= len(self)``.
+        seed : int, default 0
+            Seed of ``numpy.random.default_rng``: the same seed gives the same images.
+
+        Returns
+        -------
+        Dataset
+            The drawn images, in the order they were drawn.
+
+        Examples
+        --------
+        >>> ds = load_dataset("digits")
+        >>> (ds.sample(5, seed=1).labels == ds.sample(5, seed=1).labels).all()
+        np.True_
+        """
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 0 <= n <= len(self):
             raise ValueError(f"n must be an integer between 0 and {len(self)} (the data set's size), got {n!r}")
         return self._subset(np.random.default_rng(seed).permutation(len(self))[: int(n)])
 
     def counts(self) -> dict[str, int]:
-        """Number of images per class name."""
+        """Number of images per class name.
+
+        Examples
+        --------
+        >>> load_dataset("letters", split="test").counts()["J"]
+        100
+        """
         counts = np.bincount(self._labels, minlength=len(self._classes))
         return {c: int(k) for c, k in zip(self._classes, counts)}
 
@@ -293,26 +358,80 @@ def load_dataset(
     ----------
     name_or_path : str or path-like
         ``"letters"`` (A-J, 6,500 images: 500 train, 50 valid, 100 test per class) or ``"digits"``
-        (1,797 images, 80/20 train/test stratified), or the path of a user file or folder (below).
+        (1,797 images, 80/20 train/test stratified), or the path of a user file or folder (see
+        Notes). A string that is a built-in name always means the built-in: to load a folder
+        called ``letters``, pass ``"./letters"``.
     split : {"train", "valid", "test"} or None, optional
         Keep only one split. None (the default) keeps every image, with ``Dataset.split`` telling
         which split each came from (None when the source has no split).
     labels : path-like, optional
-        For an IDX images file whose labels file is not beside it under the standard name.
+        The labels file of an IDX images file, when it is not beside it under the standard name.
     classes : sequence of str, optional
-        Class names for the labels 0, 1, ... (e.g. Fashion-MNIST's), instead of the defaults.
+        Class names for the labels 0, 1, ... instead of the defaults.
 
     Returns
     -------
     Dataset
-        float32 images in [0, 1] (read-only), int64 labels, class names, splits.
+        float32 images in [0, 1] (read-only), int64 labels, class names and splits.
+
+    Raises
+    ------
+    FileNotFoundError
+        The path does not exist, or an IDX images file has no labels file.
+    ValueError
+        An unknown built-in name or split, a truncated or damaged file, a wrong IDX magic number,
+        image and label counts that differ, images that are not 2-D, images of mixed sizes in a
+        folder, an ``.npz`` or pickle without recognisable keys. The message names the path, what
+        was found and what to do.
+    pickle.UnpicklingError
+        A pickle refers to anything but numpy arrays, dtypes, dicts, lists and plain scalars.
+
+    Notes
+    -----
+    The format of a file is recognised from its first bytes (``.gz`` files are un-gzipped first):
+
+    - **notMNIST pickle** (``.pickle``/``.pkl``, optionally ``.gz``): a dict with
+      ``train_dataset``/``train_labels``, ``valid_*``, ``test_*`` (any subset). It is read by a
+      restricted unpickler that only rebuilds numpy arrays, dtypes and plain containers, so a pickle
+      can never run code; anything else is refused with an error naming it. All splits present are
+      loaded, in the order train, valid, test, with ``Dataset.split`` telling them apart; classes
+      are ``A``-``J``.
+    - **MNIST / Fashion-MNIST IDX** (raw or ``.gz``): a folder holding the standard names
+      ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+      ``t10k-labels-idx1-ubyte`` (``.gz`` or not), or one images file, whose labels file is found
+      beside it (``images`` -> ``labels``, ``idx3`` -> ``idx1``) or given as ``labels=``. If the path
+      contains ``fashion``, the classes get Fashion-MNIST's names.
+    - **.npz**: images under ``images``, ``x``, ``X``, ``data``, ``imgs`` or ``arr_0``; labels under
+      ``labels``, ``y``, ``Y``, ``target``, ``targets`` or ``arr_1``; or per split
+      ``{s}_dataset``/``{s}_labels``, ``x_{s}``/``y_{s}`` (Keras), ``{s}_images``/``{s}_labels``
+      with ``s`` in train, valid (or val, validation), test. Optional: ``classes`` (names) and
+      ``split`` (one string per image).
+    - **.npy**: images only; every image gets label 0 and the single class ``"unlabelled"``.
+    - **a folder of images** (PNG, JPEG, BMP, GIF, TIFF, WebP, PNM) with one sub-folder per class
+      (sub-folder names, sorted, are the class names); colour is converted to grey with
+      ``L = 0.299 R + 0.587 G + 0.114 B``; all images must have the same size.
+
+    Stacks may be (N, H, W) or (N, H, W, 1). Values become float32 in [0, 1], and
+    ``Dataset.normalization`` says how: unsigned integers are divided by the dtype's maximum
+    (``"uint8 / 255"``); signed integers within 0..255 by 255; booleans become 0/1; floats in [0, 1]
+    are kept; floats in [-0.5, 0.5] with negative values (notMNIST's ``(pixel - 127.5) / 255``) are
+    shifted by +0.5; anything else is min-max scaled over the whole stack (one scale for all
+    images, so their relative brightness is kept), with the numbers recorded.
+
+    Loading only reads: no file is written, moved or deleted, and nothing is cached beside the
+    user's files.
 
     Examples
     --------
     >>> ds = load_dataset("digits", split="train")
     >>> ds.images.dtype, ds.images.shape[1:], ds.normalization
     (dtype('float32'), (28, 28), 'uint8 / 255')
+    >>> len(ds), ds.classes[-1]
+    (1438, '9')
     """
+    if isinstance(name_or_path, os.PathLike) and os.fspath(name_or_path) in BUILTINS:
+        if not Path(os.fspath(name_or_path)).exists():  # Path("letters") with no such folder
+            name_or_path = os.fspath(name_or_path)
     if isinstance(name_or_path, str) and name_or_path in BUILTINS:
         ds = _load_builtin(name_or_path, split)
         if classes is not None:

@@ -190,6 +190,17 @@ def test_slices_index_arrays_and_masks_give_aligned_subsets(letters, index):
     assert sub.classes == letters.classes and sub.normalization == letters.normalization
 
 
+def test_iterating_gives_images_in_order(letters):
+    first = list(letters[:3])
+    assert len(first) == 3 and all(img.shape == (28, 28) for img in first)
+    np.testing.assert_array_equal(first[2], letters.images[2])
+
+
+def test_a_path_object_named_like_a_builtin_loads_the_builtin_when_no_such_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert len(load_dataset(Path("digits"))) == 1797
+
+
 def test_bad_index_types_are_refused(letters):
     with pytest.raises(IndexError, match="boolean mask must have shape"):
         letters[np.ones(3, bool)]
@@ -238,11 +249,11 @@ def test_cache_is_empty_and_new_for_every_subset(letters):
     del letters._cache["key"]
 
 
-def test_dataset_never_freezes_or_shares_the_callers_array():
-    images = np.zeros((3, 4, 4), np.float32)
-    ds = Dataset(images, [0, 1, 0], ["x", "y"], name="toy")
-    images[0, 0, 0] = 1.0  # still writable, and the Dataset did not change
-    assert ds.images[0, 0, 0] == 0.0
+def test_dataset_never_freezes_or_shares_the_callers_arrays():
+    images, labels, split = np.zeros((3, 4, 4), np.float32), np.array([0, 1, 0]), np.array(["a", "b", "a"])
+    ds = Dataset(images, labels, ["x", "y"], name="toy", split=split)
+    images[0, 0, 0], labels[0], split[0] = 1.0, 1, "b"  # all still writable ...
+    assert ds.images[0, 0, 0] == 0.0 and ds.labels[0] == 0 and ds.split[0] == "a"  # ... and the Dataset unchanged
 
 
 def test_dataset_checks_its_inputs():
