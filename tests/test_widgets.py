@@ -1,0 +1,214 @@
+"""The live comparison app driven from Python: every control changes what it says it changes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import simlab
+from simlab import transforms
+
+pytest.importorskip("ipywidgets")
+from simlab.widgets import compare  # noqa: E402
+
+CSS_CLASSES = [
+    "simlab-compare", "simlab-a", "simlab-b", "simlab-a-class", "simlab-b-class", "simlab-random-pair",
+    "simlab-same-class", "simlab-different-class", "simlab-shift-x", "simlab-shift-y", "simlab-rotate",
+    "simlab-noise", "simlab-brightness", "simlab-contrast", "simlab-invert", "simlab-blur", "simlab-metric",
+    "simlab-figure", "simlab-metrics", "simlab-neighbours",
+]
+
+# control attribute -> (new value, keyword of simlab.transforms.apply)
+TRANSFORM_CONTROLS = {
+    "shift_x": (2, "dx"),
+    "shift_y": (-3, "dy"),
+    "rotate": (30, "degrees"),
+    "noise": (0.2, "noise"),
+    "brightness": (0.3, "brightness"),
+    "contrast": (2.0, "contrast"),
+    "blur": (1.0, "blur"),
+    "invert": (True, "invert"),
+}
+
+
+@pytest.fixture(scope="module")
+def letters():
+    return simlab.load_dataset("letters")
+
+
+@pytest.fixture
+def app(letters):
+    return compare(letters, a=0, b=1, seed=0)
+
+
+def _expected_table(dataset, a, b, **params):
+    pair_b = transforms.apply(dataset[b], **params)
+    return simlab.compare(dataset[a], pair_b, data_range=dataset.data_range).as_dict()
+
+
+def _assert_table_equals(app, expected):
+    assert list(app.table) == list(expected)
+    for name, value in expected.items():
+        np.testing.assert_allclose(app.table[name], value, rtol=1e-12, atol=0, err_msg=name)
+    # and the HTML table shows those numbers, one row per metric
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class='value'>([^<]+)</td>", app.metrics.value)
+    assert [name for name, _ in rows] == list(simlab.METRICS)
+    for name, shown in rows:
+        value = expected[name]
+        if np.isfinite(value):
+            assert float(shown) == pytest.approx(value, abs=6e-5), name
+
+
+def _dom_classes(widget):
+    found = set(getattr(widget, "_dom_classes", ()))
+    for child in getattr(widget, "children", ()):
+        found |= _dom_classes(child)
+    return found
+
+
+def test_every_stable_css_class_is_present(app):
+    assert set(CSS_CLASSES) <= _dom_classes(app.widget)
+    assert "simlab-compare" in app.widget._dom_classes
+
+
+def test_table_has_one_row_per_metric_equal_to_simlab_compare(app, letters):
+    assert set(app.table) == set(simlab.METRICS)
+    _assert_table_equals(app, _expected_table(letters, 0, 1))
+
+
+@pytest.mark.parametrize("control", sorted(TRANSFORM_CONTROLS))
+def test_each_transform_control_updates_the_table_to_compare_of_the_transformed_pair(app, letters, control):
+    value, keyword = TRANSFORM_CONTROLS[control]
+    before = dict(app.table)
+    getattr(app, control).value = value
+    expected = _expected_table(letters, 0, 1, **{keyword: value})
+    _assert_table_equals(app, expected)
+    assert app.table != before
+
+
+def test_transforms_combine_and_reset(app, letters):
+    with app.hold():
+        for control, (value, _) in TRANSFORM_CONTROLS.items():
+            getattr(app, control).value = value
+    params = {keyword: value for value, keyword in TRANSFORM_CONTROLS.values()}
+    assert app.transform_parameters() == params
+    _assert_table_equals(app, _expected_table(letters, 0, 1, **params))
+    np.testing.assert_array_equal(app.image_b, transforms.apply(letters[1], **params))
+    app.reset.click()
+    _assert_table_equals(app, _expected_table(letters, 0, 1))
+
+
+def test_changing_a_and_b_by_index_updates_table_and_class_dropdowns(app, letters):
+    app.b.value = 700
+    _assert_table_equals(app, _expected_table(letters, 0, 700))
+    assert app.b_class.value == letters.labels[700]
+    app.invert.value = True
+    app.a.value = 1234
+    _assert_table_equals(app, _expected_table(letters, 1234, 700, invert=True))
+    assert app.a_class.value == letters.labels[1234]
+
+
+def test_choosing_a_class_picks_a_sample_of_that_class(app, letters):
+    for label in (3, 7):
+        app.b_class.value = label
+        assert letters.labels[app.b.value] == label
+        app.a_class.value = label
+        assert letters.labels[app.a.value] == label
+        assert app.a.value != app.b.value
+        _assert_table_equals(app, _expected_table(letters, app.a.value, app.b.value))
+
+
+def test_same_class_button_gives_another_sample_of_a_class(app, letters):
+    seen = set()
+    for _ in range(6):
+        app.same_class.click()
+        assert letters.labels[app.b.value] == letters.labels[app.a.value]
+        assert app.b.value != app.a.value
+        seen.add(app.b.value)
+        _assert_table_equals(app, _expected_table(letters, app.a.value, app.b.value))
+    assert len(seen) > 1
+
+
+def test_different_class_button_gives_a_sample_of_another_class(app, letters):
+    for _ in range(6):
+        app.different_class.click()
+        assert letters.labels[app.b.value] != letters.labels[app.a.value]
+        _assert_table_equals(app, _expected_table(letters, app.a.value, app.b.value))
+
+
+def test_random_pair_button_changes_a_and_b(app, letters):
+    pairs = {(app.a.value, app.b.value)}
+    neighbours = [tuple(app.neighbour_indices)]
+    for _ in range(4):
+        app.random_pair.click()
+        assert app.a.value != app.b.value
+        pairs.add((app.a.value, app.b.value))
+        neighbours.append(tuple(app.neighbour_indices))
+    assert len(pairs) == 5
+    assert len(set(neighbours)) == 5  # a new A gets its own neighbours
+    _assert_table_equals(app, _expected_table(letters, app.a.value, app.b.value))
+
+
+def test_buttons_replay_with_the_same_seed(letters):
+    first, second = compare(letters, seed=7), compare(letters, seed=7)
+    for current in (first, second):
+        current.random_pair.click()
+        current.same_class.click()
+    assert (first.a.value, first.b.value) == (second.a.value, second.b.value)
+
+
+@pytest.mark.parametrize("metric", sorted(simlab.METRICS))
+def test_neighbours_are_the_best_scores_of_the_chosen_metric(app, letters, metric):
+    app.metric.value = metric
+    a = app.a.value
+    everything = simlab.scores(letters[a], letters, metric=metric)
+    order = np.argsort(-everything if simlab.METRICS[metric] == "higher" else everything, kind="stable")
+    order = order[order != a]
+    assert len(app.neighbour_indices) == app.k
+    np.testing.assert_allclose(app.neighbour_scores, everything[app.neighbour_indices], rtol=1e-9)
+    # best first, and no image outside the list is better than the worst one shown
+    expected_scores = everything[order[: app.k]]
+    np.testing.assert_allclose(app.neighbour_scores, expected_scores, rtol=1e-9)
+    assert a not in app.neighbour_indices
+    for index in app.neighbour_indices[:3]:
+        assert f"#{index}<" in app.neighbours.value
+
+
+def test_neighbours_change_when_a_changes(app, letters):
+    before = app.neighbour_indices.copy()
+    html_before = app.neighbours.value
+    app.a.value = 3000
+    assert not np.array_equal(before, app.neighbour_indices)
+    assert app.neighbours.value != html_before
+    # the letters set is made of fonts: A's nearest neighbours by SSIM share its class, mostly
+    same = letters.labels[app.neighbour_indices] == letters.labels[3000]
+    assert same.mean() >= 0.5
+
+
+def test_figure_png_changes_with_b_and_transforms(app):
+    first = app.figure.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    app.b.value = 42
+    second = app.figure.value
+    assert second != first
+    app.shift_x.value = 2
+    assert app.figure.value != second
+
+
+def test_any_dataset_works_including_a_subset(letters):
+    subset = letters[np.arange(0, len(letters), 50)]
+    small = compare(subset, a=2, b=3, k=3)
+    _assert_table_equals(small, _expected_table(subset, 2, 3))
+    assert len(small.neighbour_indices) == 3
+    assert small.b.max == len(subset) - 1
+
+
+def test_bad_arguments_raise_clear_errors(letters):
+    with pytest.raises(ValueError, match=f"a must be an index 0..{len(letters) - 1}"):
+        compare(letters, a=10_000)
+    with pytest.raises(ValueError, match="unknown metric 'cosine'"):
+        compare(letters, metric="cosine")
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        compare(letters, k=0)
