@@ -140,13 +140,8 @@ def _load_folder(path: Path, classes: Sequence[str] | None) -> Dataset:
 # --------------------------------------------------------------------------- arrays -> Dataset
 
 
-def _images_to_unit(x: Any, where: str) -> tuple[np.ndarray, str]:
-    """Check an image stack and map its values to float32 in [0, 1]; say how.
-
-    Rules: bool -> 0/1; unsigned ints -> / dtype max; signed ints with values in 0..255 -> / 255;
-    floats in [0, 1] -> kept; floats in [-0.5, 0.5] with negatives (notMNIST) -> + 0.5; anything
-    else -> min-max over the whole stack (not per image), with the numbers recorded.
-    """
+def _check_stack(x: Any, where: str) -> np.ndarray:
+    """An (N, H, W) stack (a trailing channel axis of 1 is dropped), or a clear error."""
     x = np.asarray(x)
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
@@ -154,13 +149,24 @@ def _images_to_unit(x: Any, where: str) -> tuple[np.ndarray, str]:
         if x.ndim == 4 and x.shape[-1] in (3, 4):
             hint = "these look like colour images: convert them to grey first, e.g. skimage.color.rgb2gray"
         elif x.ndim == 2:
-            hint = (f"for one image use x[None]; for flattened images reshape them, "
-                    f"e.g. x.reshape(-1, 28, 28)")
+            hint = "for one image use x[None]; for flattened images reshape them, e.g. x.reshape(-1, 28, 28)"
         else:
             hint = "pass a stack of 2-D grey images, shape (N, height, width)"
         raise ValueError(f"{where}: images must be a stack of 2-D images of shape (N, H, W), got shape {x.shape}: {hint}")
     if x.size == 0:
         raise ValueError(f"{where}: the image stack is empty (shape {x.shape})")
+    if x.dtype.kind not in "buif":
+        raise TypeError(f"{where}: images must hold numbers, got dtype {x.dtype}")
+    return x
+
+
+def _to_unit(x: np.ndarray, where: str) -> tuple[np.ndarray, str]:
+    """Map a checked stack's values to float32 in [0, 1]; say how.
+
+    Rules: bool -> 0/1; unsigned ints -> / dtype max; signed ints with values in 0..255 -> / 255;
+    floats in [0, 1] -> kept; floats in [-0.5, 0.5] with negatives (notMNIST) -> + 0.5; anything
+    else -> min-max over the whole stack (not per image), with the numbers recorded.
+    """
     kind = x.dtype.kind
     if kind not in "buif":
         raise TypeError(f"{where}: images must hold numbers, got dtype {x.dtype}")
@@ -223,12 +229,38 @@ def _labels_and_classes(y: Any, n: int, where: str, classes: Sequence[str] | Non
     return y, [str(i) for i in range(k)]
 
 
-def _dataset(images, labels, where: str, path: Path, name: str, classes, *, split=None,
-             default_classes=None, normalization: str | None = None) -> Dataset:
-    unit, how = _images_to_unit(images, where)
-    y, names = _labels_and_classes(labels, len(unit), where, classes, default_classes)
-    return Dataset(unit, y, names, name=name, split=split, normalization=normalization or how,
-                   source=str(path.absolute()))
+def _combine(parts: list, path: Path, name: str, classes, default_classes=None) -> Dataset:
+    """One Dataset from parts ``(split, images, labels, where)``: checked, concatenated, normalised.
+
+    ``split`` is a split name for the whole part, an array of one name per image, or None;
+    ``labels`` is None for unlabelled images; ``where`` names the part in error messages.
+    """
+    stacks, ys, splits = [], [], []
+    for split, images, labels, where in parts:
+        x = _check_stack(images, where)
+        if labels is not None:
+            y = np.asarray(labels)
+            if y.ndim == 0 or y.shape[0] != len(x):
+                raise ValueError(
+                    f"{where}: {len(x)} images but {y.shape[0] if y.ndim else 0} labels: there must be exactly "
+                    "one label per image"
+                )
+            ys.append(y)
+        stacks.append(x)
+        splits.append(split if split is None or not isinstance(split, str) else np.full(len(x), split))
+    if ys and len(ys) != len(stacks):
+        missing = [where for (_, _, labels, where) in parts if labels is None]
+        raise ValueError(f"no labels for {', '.join(missing)}: give labels for every part or for none")
+    if len({x.shape[1:] for x in stacks}) > 1:
+        sizes = ", ".join(f"{where}: {x.shape[1]}x{x.shape[2]}" for x, (_, _, _, where) in zip(stacks, parts))
+        raise ValueError(f"the images have different sizes ({sizes}): resize them to one size")
+    images = stacks[0] if len(stacks) == 1 else np.concatenate(stacks)
+    unit, how = _to_unit(images, parts[0][3] if len(parts) == 1 else repr(str(path)))
+    labels = None if not ys else ys[0] if len(ys) == 1 else np.concatenate(ys)
+    y, names = _labels_and_classes(labels, len(unit), parts[0][3] if len(parts) == 1 else repr(str(path)),
+                                   classes, default_classes)
+    split = None if any(s is None for s in splits) else np.concatenate(splits)
+    return Dataset(unit, y, names, name=name, split=split, normalization=how, source=str(path.absolute()))
 
 
 # --------------------------------------------------------------------------- .npy / .npz / pickle
@@ -239,7 +271,7 @@ def _load_npy(raw: bytes, path: Path, name: str, classes) -> Dataset:
         x = np.load(io.BytesIO(raw), allow_pickle=False)
     except ValueError as exc:
         raise ValueError(f"{str(path)!r}: cannot read this .npy file ({exc}); simlab never unpickles objects") from None
-    return _dataset(x, None, repr(str(path)), path, name, classes)
+    return _combine([(None, x, None, repr(str(path)))], path, name, classes)
 
 
 def _load_npz(raw: bytes, path: Path, name: str, classes) -> Dataset:
@@ -275,36 +307,13 @@ def _from_mapping(mapping: dict, path: Path, name: str, classes, kind: str) -> D
                 lkey = _first(mapping, [k.format(s=alias) for k in SPLIT_LABEL_KEYS])
                 parts.append((s, ikey, lkey))
                 break
-    notmnist = any(ikey.endswith("_dataset") for _, ikey, _ in parts)
-    default = LETTERS if notmnist else None
     if parts:
-        labelled = [lkey is not None for _, _, lkey in parts]
-        if any(labelled) and not all(labelled):
-            missing = [ikey for _, ikey, lkey in parts if lkey is None]
-            raise ValueError(f"{where}: no labels for {', '.join(missing)}: add the matching *_labels / y_* arrays")
-        units, ys, splits, hows = [], [], [], []
-        for s, ikey, lkey in parts:
-            unit, how = _images_to_unit(mapping[ikey], f"{where}[{ikey!r}]")
-            if lkey is not None:
-                y = np.asarray(mapping[lkey])
-                if y.shape[:1] != (len(unit),):
-                    raise ValueError(
-                        f"{where}: {len(unit)} images in {ikey!r} but {y.shape[0] if y.ndim else 0} labels in "
-                        f"{lkey!r}: there must be exactly one label per image"
-                    )
-                ys.append(y)
-            units.append(unit)
-            splits.append(np.full(len(unit), s))
-            hows.append(how)
-        shapes = {u.shape[1:] for u in units}
-        if len(shapes) > 1:
-            raise ValueError(f"{where}: the splits have different image sizes {sorted(shapes)}: resize them to one size")
-        images = np.concatenate(units)
-        labels = np.concatenate(ys) if ys else None
-        y, names = _labels_and_classes(labels, len(images), where, classes, default)
-        how = hows[0] if len(set(hows)) == 1 else "; ".join(f"{s}: {h}" for (s, _, _), h in zip(parts, hows))
-        return Dataset(images, y, names, name=name, split=np.concatenate(splits), normalization=how,
-                       source=str(path.absolute()))
+        notmnist = any(ikey.endswith("_dataset") for _, ikey, _ in parts)
+        return _combine(
+            [(s, mapping[ikey], None if lkey is None else mapping[lkey],
+              f"{where} [{ikey!r}" + ("]" if lkey is None else f", {lkey!r}]")) for s, ikey, lkey in parts],
+            path, name, classes, LETTERS if notmnist else None,
+        )
     ikey = _first(mapping, IMAGE_KEYS)
     if ikey is None:
         accepted = ", ".join(IMAGE_KEYS) + "; or per split: " + ", ".join(
@@ -314,11 +323,8 @@ def _from_mapping(mapping: dict, path: Path, name: str, classes, kind: str) -> D
             f"simlab looks for {accepted}. Rename the arrays, e.g. np.savez(path, images=x, labels=y)"
         )
     lkey = _first(mapping, LABEL_KEYS)
-    split = None
-    if "split" in mapping:
-        split = np.asarray(mapping["split"]).astype(str)
-    return _dataset(mapping[ikey], None if lkey is None else mapping[lkey], where, path, name, classes,
-                    split=split)
+    split = np.asarray(mapping["split"]).astype(str) if "split" in mapping else None
+    return _combine([(split, mapping[ikey], None if lkey is None else mapping[lkey], where)], path, name, classes)
 
 
 def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
@@ -456,10 +462,8 @@ def _load_idx_file(raw: bytes, path: Path, labels: Path | None, classes) -> Data
                 f"{base!r} and its .gz): pass labels='path/to/labels-idx1-ubyte'"
             )
     y = _parse_idx(_read(labels), labels, 1)
-    split = _idx_split(path)
-    return _dataset(images, y, repr(str(path)), path, path.name.split(".")[0], classes,
-                    split=None if split is None else np.full(len(images), split),
-                    default_classes=_idx_default_classes(path))
+    return _combine([(_idx_split(path), images, y, f"{str(path)!r} and {str(labels)!r}")], path,
+                    path.name.split(".")[0], classes, _idx_default_classes(path))
 
 
 def _idx_files_in(folder: Path) -> dict[str, tuple[Path, Path | None]]:
@@ -475,31 +479,17 @@ def _idx_files_in(folder: Path) -> dict[str, tuple[Path, Path | None]]:
 
 
 def _load_idx_folder(folder: Path, files: dict, classes) -> Dataset:
-    units, ys, splits, how = [], [], [], ""
+    parts = []
     for split, (images_path, labels_path) in files.items():
         if labels_path is None:
             raise FileNotFoundError(
                 f"{str(folder)!r}: found {images_path.name!r} but not its labels file "
                 f"{IDX_NAMES[split][1]!r} (or .gz): put it beside the images file"
             )
-        x = _parse_idx(_read(images_path), images_path, 3)
-        y = _parse_idx(_read(labels_path), labels_path, 1)
-        if len(y) != len(x):
-            raise ValueError(
-                f"{str(images_path)!r} holds {len(x)} images but {str(labels_path)!r} holds {len(y)} labels: "
-                "they must match; are the two files from the same download?"
-            )
-        unit, how = _images_to_unit(x, repr(str(images_path)))
-        units.append(unit)
-        ys.append(y)
-        splits.append(np.full(len(x), split))
-    if len({u.shape[1:] for u in units}) > 1:
-        raise ValueError(f"{str(folder)!r}: the train and test images have different sizes: they must match")
-    images = np.concatenate(units)
-    y, names = _labels_and_classes(np.concatenate(ys), len(images), repr(str(folder)), classes,
-                                   _idx_default_classes(folder))
-    return Dataset(images, y, names, name=folder.name, split=np.concatenate(splits), normalization=how,
-                   source=str(folder.absolute()))
+        parts.append((split, _parse_idx(_read(images_path), images_path, 3),
+                      _parse_idx(_read(labels_path), labels_path, 1),
+                      f"{str(images_path)!r} and {str(labels_path)!r}"))
+    return _combine(parts, folder, folder.name, classes, _idx_default_classes(folder))
 
 
 # --------------------------------------------------------------------------- folder of images

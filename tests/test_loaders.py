@@ -140,7 +140,7 @@ def test_wrong_idx_magic_names_found_and_expected_numbers(tmp_path):
 def test_idx_image_and_label_counts_must_match(tmp_path):
     _write(tmp_path / "train-images-idx3-ubyte", _idx_bytes(_images(6)))
     _write(tmp_path / "train-labels-idx1-ubyte", _idx_bytes(np.zeros(5, np.uint8)))
-    with pytest.raises(ValueError, match=r"6 images but .* 5 labels"):
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.*train-labels-idx1-ubyte.*6 images but 5 labels"):
         load_dataset(tmp_path)
     with pytest.raises(ValueError, match=r"6 images but 5 labels"):
         load_dataset(tmp_path / "train-images-idx3-ubyte")
@@ -170,6 +170,25 @@ def test_npz_keras_style_split_keys_and_class_names(tmp_path):
     assert ds.split.tolist() == ["train"] * 6 + ["test"] * 3
     assert ds.classes == ["cat", "dog", "owl"]
     assert [ds.class_name(i) for i in range(6, 9)] == ["owl", "owl", "cat"]
+
+
+def test_npz_splits_share_one_value_mapping(tmp_path):
+    # floats outside [0, 1]: min-max over all splits together, so the two splits stay comparable
+    np.savez(tmp_path / "f.npz", x_train=np.full((2, 3, 3), 4.0), y_train=[0, 1],
+             x_test=np.full((1, 3, 3), 8.0) + np.eye(3), y_test=[1])
+    ds = load_dataset(tmp_path / "f.npz")
+    np.testing.assert_allclose(ds.images[:2], 0.0)
+    np.testing.assert_allclose(ds.images[2], (8.0 + np.eye(3) - 4.0) / 5.0, rtol=1e-6)
+    assert ds.normalization == "float64 min-max over all images: (x - 4) / (9 - 4)"
+
+
+def test_npz_splits_of_different_sizes_or_half_labelled_are_refused(tmp_path):
+    np.savez(tmp_path / "s.npz", x_train=_images(2, 28, 28), y_train=[0, 1], x_test=_images(1, 32, 32), y_test=[0])
+    with pytest.raises(ValueError, match=r"different sizes.*'x_train'.*28x28.*'x_test'.*32x32.*resize"):
+        load_dataset(tmp_path / "s.npz")
+    np.savez(tmp_path / "h.npz", x_train=_images(2), y_train=[0, 1], x_test=_images(1))
+    with pytest.raises(ValueError, match=r"no labels for .*'x_test'"):
+        load_dataset(tmp_path / "h.npz")
 
 
 def test_npz_string_labels_become_sorted_class_names(tmp_path):
