@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import Dataset, _select_split
+from .datasets import Dataset, _split_mask
 
 SPLITS = ("train", "valid", "test")
 # key names accepted in an .npz file or a pickled dict (first match wins)
@@ -82,11 +82,7 @@ def load_path(
     if labels is not None and (path.is_dir() or not _is_idx(_read(path))):
         raise ValueError(f"labels= is only used with an IDX images file, not with {str(path)!r}: leave it out")
     ds = _load_folder(path, classes) if path.is_dir() else _load_file(path, labels, classes)
-    images, label_arr, split_arr = _select_split(ds.images, ds.labels, ds.split, split, f"{str(path)!r}")
-    if split is None:
-        return ds
-    return Dataset(images, label_arr, ds.classes, name=ds.name, split=split_arr,
-                   normalization=ds.normalization, source=ds.source)
+    return ds if split is None else ds[_split_mask(ds.split, split, repr(str(path)))]
 
 
 def _read(path: Path) -> bytes:
@@ -391,7 +387,7 @@ def _load_pickle(raw: bytes, path: Path, name: str, classes) -> Dataset:
         if "refused" in str(exc):
             raise
         raise ValueError(f"{where} is not a readable pickle ({exc}): is it truncated? copy it again") from None
-    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as exc:
         raise ValueError(f"{where} is not a readable pickle ({type(exc).__name__}: {exc}): is it truncated?") from None
     if not isinstance(obj, dict):
         raise ValueError(

@@ -309,17 +309,17 @@ class Dataset:
         )
 
 
-def _select_split(images, labels, split, wanted, where):
-    """Keep the images of split ``wanted`` (None keeps all)."""
+def _split_mask(split: np.ndarray | None, wanted: str | None, where: str) -> np.ndarray | slice:
+    """Which images belong to split ``wanted`` (a boolean mask; None keeps all), or a clear error."""
     if wanted is None:
-        return images, labels, split
+        return slice(None)
     if split is None:
         raise ValueError(f"{where} has no train/valid/test split, so split={wanted!r} cannot be chosen: pass split=None")
-    present = [s for s in _SPLITS if s in set(split.tolist())] + sorted(set(split.tolist()) - set(_SPLITS))
+    names = set(split.tolist())
+    present = [s for s in _SPLITS if s in names] + sorted(names - set(_SPLITS))
     if wanted not in present:
         raise ValueError(f"unknown split {wanted!r} for {where}: choose one of {', '.join(map(repr, present))} or None")
-    keep = split == wanted
-    return images[keep], labels[keep], split[keep]
+    return split == wanted
 
 
 def _load_builtin(name: str, split: str | None) -> Dataset:
@@ -333,7 +333,8 @@ def _load_builtin(name: str, split: str | None) -> Dataset:
     with np.load(path, allow_pickle=False) as npz:
         images, labels, split_arr = npz["images"], npz["labels"].astype(np.int64), npz["split"]
         classes = npz["classes"].tolist()
-    images, labels, split_arr = _select_split(images, labels, split_arr, split, f"the built-in {name!r}")
+    keep = _split_mask(split_arr, split, f"the built-in {name!r}")
+    images, labels, split_arr = images[keep], labels[keep], split_arr[keep]
     return Dataset(
         images.astype(np.float32) / np.float32(255.0),
         labels,

@@ -211,6 +211,18 @@ def test_npz_image_and_label_counts_must_match(tmp_path):
         load_dataset(tmp_path / "n.npz")
 
 
+@pytest.mark.parametrize("suffix", ["npy", "npz"])
+def test_object_arrays_are_not_unpickled(tmp_path, suffix):
+    images = np.empty(2, dtype=object)
+    images[:] = [np.zeros((2, 2)), np.ones((2, 2))]
+    if suffix == "npy":
+        np.save(tmp_path / "o.npy", images, allow_pickle=True)
+    else:
+        np.savez(tmp_path / "o.npz", images=images, labels=[0, 1])
+    with pytest.raises(ValueError, match=rf"o\.{suffix}.*never unpickles"):
+        load_dataset(tmp_path / f"o.{suffix}")
+
+
 def test_npy_loads_images_unlabelled(tmp_path):
     x = _images(3)
     np.save(tmp_path / "only.npy", x)
