@@ -1,0 +1,256 @@
+"""Every metric against its reference implementation, on real and random images, in four dtypes.
+
+References: scipy.stats.pearsonr, np.corrcoef, np.histogram2d, scikit-learn's mutual_info_score and
+normalized_mutual_info_score, and scikit-image's structural_similarity, normalized_mutual_information,
+mean_squared_error and peak_signal_noise_ratio. Integer and float32 images are compared with the
+reference given the same values (the reference's own float32 arithmetic is less accurate than ours).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.stats import entropy as scipy_entropy
+from scipy.stats import pearsonr
+from skimage.data import camera
+from skimage.metrics import mean_squared_error, normalized_mutual_information, peak_signal_noise_ratio
+from skimage.metrics import structural_similarity
+from sklearn.metrics import mutual_info_score, normalized_mutual_info_score
+
+import simlab
+from simlab.correlation import constant_rows, corrcoef_blocks
+from simlab.information import entropy, information_terms, joint_histogram
+from simlab.structural import local_statistics, ssim_components
+
+TOL = 1e-12  # float64 agreement with the references
+
+
+def _pairs():
+    """(name, a, b, data_range): real images (letters, digits, camera crops) and seeded random ones."""
+    letters = simlab.load_dataset("letters")
+    digits = simlab.load_dataset("digits")
+    cam = camera()
+    rng = np.random.default_rng(42)
+    noise = rng.random((28, 28))
+    out = [
+        ("letters-same-class", letters.by_class("A").images[0], letters.by_class("A").images[3], 1.0),
+        ("letters-other-class", letters.images[10], letters.by_class("J").images[1], 1.0),
+        ("digits", digits.images[0], digits.images[5], 1.0),
+        ("camera-crops-uint8", cam[100:128, 200:228], cam[110:138, 205:233], 255.0),
+        ("random-float64", noise, np.clip(noise + 0.3 * rng.standard_normal((28, 28)), 0, 1), 1.0),
+        ("random-int16", rng.integers(-3000, 3000, (28, 28)).astype(np.int16),
+         rng.integers(-3000, 3000, (28, 28)).astype(np.int16), 65535.0),
+        ("random-uint8", rng.integers(0, 256, (28, 28)).astype(np.uint8),
+         rng.integers(0, 256, (28, 28)).astype(np.uint8), 255.0),
+        ("random-nonsquare", rng.random((20, 31)), rng.random((20, 31)), 1.0),
+    ]
+    return out
+
+
+PAIRS = _pairs()
+IDS = [p[0] for p in PAIRS]
+
+
+def _f64(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_pearson_matches_scipy_pearsonr(name, a, b, data_range):
+    expected = pearsonr(_f64(a).ravel(), _f64(b).ravel())[0]
+    assert abs(simlab.pearson(a, b) - expected) <= TOL
+
+
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_corrcoef_blocks_equal_np_corrcoef_with_nan_for_constant_rows(name, a, b, data_range):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.corrcoef(a, b)
+    blocks = corrcoef_blocks(a, b)
+    np.testing.assert_array_equal(np.isnan(blocks.matrix), np.isnan(expected))
+    np.testing.assert_allclose(blocks.matrix, expected, rtol=0, atol=TOL)
+    h = a.shape[0]
+    np.testing.assert_array_equal(blocks.aa, blocks.matrix[:h, :h])
+    np.testing.assert_array_equal(blocks.ab, blocks.matrix[:h, h:])
+    np.testing.assert_array_equal(blocks.ba, blocks.matrix[h:, :h])
+    np.testing.assert_array_equal(blocks.bb, blocks.matrix[h:, h:])
+    np.testing.assert_array_equal(blocks.constant_rows_a, np.ptp(a, axis=1) == 0)
+    np.testing.assert_array_equal(blocks.constant_rows_b, np.ptp(b, axis=1) == 0)
+
+
+def test_letters_have_blank_rows_that_give_nan_in_np_corrcoef():
+    img = simlab.load_dataset("letters").images[0]
+    blank = constant_rows(img)
+    assert blank.any()  # the reason notebook 01 exists
+    blocks = corrcoef_blocks(img, img)
+    assert np.isnan(blocks.aa[blank]).all() and not np.isnan(blocks.aa[np.ix_(~blank, ~blank)]).any()
+
+
+SSIM_OPTIONS = [
+    {},
+    {"gaussian_weights": True},
+    {"gaussian_weights": True, "use_sample_covariance": False},
+    {"use_sample_covariance": False},
+    {"win_size": 3},
+    {"win_size": 5, "K1": 0.05, "K2": 0.1},
+    {"win_size": 11},
+    {"gaussian_weights": True, "sigma": 1.0},
+    {"gaussian_weights": True, "win_size": 7},
+]
+
+
+@pytest.mark.parametrize("options", SSIM_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default")
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_ssim_mean_and_map_match_skimage(name, a, b, data_range, options):
+    expected, expected_map = structural_similarity(_f64(a), _f64(b), data_range=data_range, full=True, **options)
+    value, smap = simlab.ssim(a, b, data_range=data_range, full=True, **options)
+    assert abs(value - expected) <= TOL
+    assert np.abs(smap - expected_map).max() <= 1e-10
+    assert abs(simlab.ssim(a, b, data_range=data_range, **options) - expected) <= TOL
+
+
+def test_ssim_of_integer_images_takes_data_range_from_dtype_like_skimage():
+    cam = camera()
+    a, b = cam[:28, :28], cam[50:78, 60:88]
+    assert abs(simlab.ssim(a, b) - structural_similarity(a, b)) <= TOL
+    c, d = (x.astype(np.int16) for x in (a, b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # skimage: "Setting data_range based on im1.dtype"
+        expected = structural_similarity(c, d)
+    assert abs(simlab.ssim(c, d) - expected) <= TOL
+
+
+def test_ssim_of_float32_images_is_close_to_skimage_in_float32():
+    letters = simlab.load_dataset("letters")
+    a, b = letters.images[0], letters.images[1]
+    assert a.dtype == np.float32
+    assert abs(simlab.ssim(a, b, data_range=1.0) - structural_similarity(a, b, data_range=1.0)) < 1e-5
+
+
+def test_ssim_components_multiply_to_the_map_and_local_statistics_match_ndimage():
+    from scipy.ndimage import uniform_filter
+
+    a, b = PAIRS[0][1].astype(np.float64), PAIRS[0][2].astype(np.float64)
+    parts = ssim_components(a, b, data_range=1.0)
+    np.testing.assert_allclose(parts.luminance * parts.contrast * parts.structure, parts.ssim_map, rtol=0, atol=1e-12)
+    assert parts.C3 == parts.C2 / 2 and parts.C1 == pytest.approx(1e-4) and parts.pad == 3
+    stats = local_statistics(a, b)
+    np.testing.assert_allclose(stats.mu_a, uniform_filter(a, 7), atol=1e-14)
+    np.testing.assert_allclose(stats.cov_ab, 49 / 48 * (uniform_filter(a * b, 7) - uniform_filter(a, 7) * uniform_filter(b, 7)), atol=1e-14)
+
+
+@pytest.mark.parametrize("bins", [2, 8, 16, 32, 100])
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_joint_histogram_is_np_histogram2d(name, a, b, data_range, bins):
+    counts, edges_a, edges_b = joint_histogram(a, b, bins)
+    expected, ea, eb = np.histogram2d(a.ravel(), b.ravel(), bins)
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(edges_a, ea)
+    np.testing.assert_array_equal(edges_b, eb)
+
+
+def test_joint_histogram_of_a_constant_image_uses_numpys_half_unit_edges():
+    a = np.full((4, 4), 3.0)
+    b = np.arange(16.0).reshape(4, 4)
+    counts, ea, _ = joint_histogram(a, b, 4)
+    expected, ea_np, _ = np.histogram2d(a.ravel(), b.ravel(), 4)
+    np.testing.assert_array_equal(counts, expected)
+    np.testing.assert_array_equal(ea, ea_np)
+
+
+def _digitised(a, b, bins):
+    _, ea, eb = np.histogram2d(a.ravel(), b.ravel(), bins)
+    ia = np.clip(np.searchsorted(ea, a.ravel(), side="right") - 1, 0, bins - 1)
+    ib = np.clip(np.searchsorted(eb, b.ravel(), side="right") - 1, 0, bins - 1)
+    return ia, ib
+
+
+@pytest.mark.parametrize("bins", [4, 16, 32])
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_mutual_information_matches_histogram2d_entropies_and_sklearn(name, a, b, data_range, bins):
+    counts = np.histogram2d(a.ravel(), b.ravel(), bins)[0]
+    h_a = scipy_entropy(counts.sum(axis=1), base=2)
+    h_b = scipy_entropy(counts.sum(axis=0), base=2)
+    h_ab = scipy_entropy(counts.ravel(), base=2)
+    terms = information_terms(a, b, bins)
+    assert abs(terms.h_a - h_a) <= TOL and abs(terms.h_b - h_b) <= TOL and abs(terms.h_ab - h_ab) <= TOL
+    mi = simlab.mutual_information(a, b, bins)
+    assert abs(mi - (h_a + h_b - h_ab)) <= TOL
+    ia, ib = _digitised(a, b, bins)
+    assert abs(mi - mutual_info_score(ia, ib) / math.log(2)) <= TOL
+    assert abs(simlab.mutual_information(a, b, bins, base=math.e) - mutual_info_score(ia, ib)) <= TOL
+
+
+@pytest.mark.parametrize("bins", [4, 16, 32, 100])
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_nmi_studholme_matches_skimage(name, a, b, data_range, bins):
+    expected = normalized_mutual_information(a, b, bins=bins)
+    # skimage divides a float32 histogram by float32 bin widths, which differ in their last bits
+    tol = 1e-6 if a.dtype == np.float32 else TOL
+    nmi = simlab.normalized_mutual_information(a, b, bins=bins)
+    assert abs(nmi - expected) <= tol
+    counts = np.histogram2d(a.ravel(), b.ravel(), bins)[0]  # exact counts: exact to TOL
+    exact = (scipy_entropy(counts.sum(axis=0)) + scipy_entropy(counts.sum(axis=1))) / scipy_entropy(counts.ravel())
+    assert abs(nmi - exact) <= TOL
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "geometric", "min", "max"])
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_nmi_other_normalisations_match_sklearn(name, a, b, data_range, method):
+    ia, ib = _digitised(a, b, 16)
+    expected = normalized_mutual_info_score(ia, ib, average_method=method)
+    assert abs(simlab.normalized_mutual_information(a, b, 16, method=method) - expected) <= TOL
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "geometric", "min", "max"])
+def test_nmi_limit_cases_match_sklearn(method):
+    flat = np.zeros((6, 6))
+    img = np.arange(36.0).reshape(6, 6)
+    for a, b in [(flat, flat), (flat, img), (img, flat)]:
+        ia, ib = _digitised(a, b, 8)
+        expected = normalized_mutual_info_score(ia, ib, average_method=method)
+        assert simlab.normalized_mutual_information(a, b, 8, method=method) == expected
+
+
+def test_entropy_matches_scipy_for_any_histogram():
+    rng = np.random.default_rng(1)
+    for shape in [(5,), (4, 6), (2, 3, 4)]:
+        counts = rng.integers(0, 9, shape)
+        assert abs(entropy(counts) - scipy_entropy(counts.ravel(), base=2)) <= TOL
+        assert abs(entropy(counts / 7.0, base=math.e) - scipy_entropy(counts.ravel())) <= TOL
+
+
+@pytest.mark.parametrize("name, a, b, data_range", PAIRS, ids=IDS)
+def test_mse_and_psnr_match_skimage(name, a, b, data_range):
+    a64, b64 = _f64(a), _f64(b)
+    assert abs(simlab.mse(a, b) - mean_squared_error(a64, b64)) <= TOL * max(1.0, mean_squared_error(a64, b64))
+    assert abs(simlab.psnr(a, b, data_range=data_range) - peak_signal_noise_ratio(a64, b64, data_range=data_range)) <= TOL
+
+
+def test_psnr_of_identical_images_is_infinite():
+    a = np.eye(5)
+    assert simlab.psnr(a, a, data_range=1.0) == math.inf
+
+
+def test_uint8_images_are_converted_before_arithmetic():
+    a = np.array([[0, 255, 10], [250, 5, 128]], dtype=np.uint8)
+    b = np.array([[255, 0, 250], [10, 255, 0]], dtype=np.uint8)  # a - b wraps around in uint8
+    ai, bi = a.astype(np.int64), b.astype(np.int64)
+    assert simlab.mse(a, b) == np.mean((ai - bi) ** 2)
+    assert abs(simlab.pearson(a, b) - pearsonr(ai.ravel(), bi.ravel())[0]) <= TOL
+    expected_psnr = 10 * np.log10(255.0**2 / np.mean((ai - bi) ** 2))
+    assert abs(simlab.psnr(a, b) - expected_psnr) <= TOL
+    big_a = np.tile(a, (3, 3))
+    big_b = np.tile(b, (3, 3))
+    assert abs(simlab.ssim(big_a, big_b, win_size=3) - structural_similarity(_f64(big_a), _f64(big_b), win_size=3, data_range=255)) <= TOL
+
+
+def test_float32_images_give_the_float64_numbers():
+    letters = simlab.load_dataset("letters")
+    a, b = letters.images[3], letters.images[4]
+    for func in (simlab.pearson, simlab.mse):
+        assert func(a, b) == func(_f64(a), _f64(b))
+    assert simlab.ssim(a, b, data_range=1.0) == simlab.ssim(_f64(a), _f64(b), data_range=1.0)
