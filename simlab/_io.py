@@ -164,8 +164,6 @@ def _to_unit(x: np.ndarray, where: str) -> tuple[np.ndarray, str]:
     else -> min-max over the whole stack (not per image), with the numbers recorded.
     """
     kind = x.dtype.kind
-    if kind not in "buif":
-        raise TypeError(f"{where}: images must hold numbers, got dtype {x.dtype}")
     if kind == "b":
         return x.astype(np.float32), "bool as 0 / 1"
     if kind == "u":
@@ -190,7 +188,11 @@ def _to_unit(x: np.ndarray, where: str) -> tuple[np.ndarray, str]:
 
 def _labels_and_classes(y: Any, n: int, where: str, classes: Sequence[str] | None,
                         default: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
-    """Labels as int64 0..K-1 and K class names. ``y=None`` means unlabelled (all 0)."""
+    """Labels (one per image, counted by the caller) as int64 0..K-1 and K class names.
+
+    ``y=None`` means unlabelled: every label 0, one class "unlabelled". String labels become
+    sorted class names; negative integer codes are renumbered and named by their values.
+    """
     if y is None:
         return np.zeros(n, np.int64), list(classes) if classes is not None else [UNLABELLED]
     y = np.asarray(y)
@@ -201,8 +203,6 @@ def _labels_and_classes(y: Any, n: int, where: str, classes: Sequence[str] | Non
             f"{where}: labels must be one number (or name) per image, shape ({n},), got shape {y.shape}"
             + (": for one-hot labels pass y.argmax(axis=1)" if y.ndim == 2 else "")
         )
-    if y.shape[0] != n:
-        raise ValueError(f"{where}: {n} images but {y.shape[0]} labels: there must be exactly one label per image")
     if y.dtype.kind in "US":
         names, index = np.unique(y.astype(str), return_inverse=True)
         return index.astype(np.int64), list(classes) if classes is not None else names.tolist()
@@ -250,11 +250,10 @@ def _combine(parts: list, path: Path, name: str, classes, default_classes=None) 
     if len({x.shape[1:] for x in stacks}) > 1:
         sizes = ", ".join(f"{where}: {x.shape[1]}x{x.shape[2]}" for x, (_, _, _, where) in zip(stacks, parts))
         raise ValueError(f"the images have different sizes ({sizes}): resize them to one size")
-    images = stacks[0] if len(stacks) == 1 else np.concatenate(stacks)
-    unit, how = _to_unit(images, parts[0][3] if len(parts) == 1 else repr(str(path)))
+    where = parts[0][3] if len(parts) == 1 else repr(str(path))
+    unit, how = _to_unit(stacks[0] if len(stacks) == 1 else np.concatenate(stacks), where)
     labels = None if not ys else ys[0] if len(ys) == 1 else np.concatenate(ys)
-    y, names = _labels_and_classes(labels, len(unit), parts[0][3] if len(parts) == 1 else repr(str(path)),
-                                   classes, default_classes)
+    y, names = _labels_and_classes(labels, len(unit), where, classes, default_classes)
     split = None if any(s is None for s in splits) else np.concatenate(splits)
     return Dataset(unit, y, names, name=name, split=split, normalization=how, source=str(path.absolute()))
 

@@ -199,6 +199,35 @@ def test_npz_string_labels_become_sorted_class_names(tmp_path):
     assert [ds.class_name(i) for i in range(4)] == ["b", "a", "b", "c"]
 
 
+@pytest.mark.parametrize(
+    "labels, classes, expected_labels, expected_classes",
+    [
+        (np.array([2.0, 0.0, 1.0]), None, [2, 0, 1], ["0", "1", "2"]),
+        (np.array([-1, 5, -1]), None, [0, 1, 0], ["-1", "5"]),
+        (np.array([[1], [0], [1]]), None, [1, 0, 1], ["0", "1"]),
+        (np.array([1, 0, 1]), ["no", "yes"], [1, 0, 1], ["no", "yes"]),
+    ],
+)
+def test_label_forms_are_turned_into_class_indices(tmp_path, labels, classes, expected_labels, expected_classes):
+    np.savez(tmp_path / "l.npz", images=_images(3), labels=labels)
+    ds = load_dataset(tmp_path / "l.npz", classes=classes)
+    assert ds.labels.tolist() == expected_labels and ds.classes == expected_classes
+
+
+@pytest.mark.parametrize(
+    "labels, classes, message",
+    [
+        (np.eye(3)[[0, 2, 1]], None, r"labels must be one number .* got shape \(3, 3\).*argmax"),
+        (np.array([0.5, 1.0, 2.0]), None, r"labels must be whole numbers.*0\.5"),
+        (np.array([0, 4, 1]), ["a", "b"], r"classes: 2 names given, but the labels go up to 4: give 5 names"),
+    ],
+)
+def test_bad_labels_get_a_clear_error(tmp_path, labels, classes, message):
+    np.savez(tmp_path / "l.npz", images=_images(3), labels=labels)
+    with pytest.raises(ValueError, match=message):
+        load_dataset(tmp_path / "l.npz", classes=classes)
+
+
 def test_npz_without_recognisable_keys_lists_found_and_accepted_keys(tmp_path):
     np.savez(tmp_path / "odd.npz", pictures=_images(2), answers=[0, 1])
     with pytest.raises(ValueError, match=r"odd\.npz.*\['answers', 'pictures'\].*images, x, X.*x_train"):
@@ -406,6 +435,15 @@ def test_folder_with_mixed_image_sizes_lists_the_sizes(tmp_path):
     _save_png(tmp_path / "m" / "B" / "3.png", _images(1, 32, 30)[0])
     with pytest.raises(ValueError, match=r"different sizes: 28x28 \(2 files.*32x30 \(1 files, e\.g\. B.3\.png\).*resize"):
         load_dataset(tmp_path / "m")
+
+
+def test_folder_of_images_without_subfolders_is_one_class(tmp_path):
+    x = _images(2, 10, 10)
+    for i in range(2):
+        _save_png(tmp_path / "scans" / f"{i}.png", x[i])
+    ds = load_dataset(tmp_path / "scans")
+    assert ds.classes == ["scans"] and ds.labels.tolist() == [0, 0]
+    np.testing.assert_array_equal(ds.images * np.float32(255), x)
 
 
 def test_folder_without_images_says_what_it_expects(tmp_path):
