@@ -41,20 +41,26 @@ __all__ = [
     "centred_vectors",
     "corrcoef_matrix",
     "cost_bars",
+    "curves",
     "image_grid",
     "images",
     "invariance_curves",
     "invariance_heatmap",
+    "joint_histogram_marginals",
     "neighbours_panel",
     "new_figure",
     "pair_panel",
     "pixel_scatter",
     "precision_bars",
     "row_pair",
+    "same_histograms",
     "shift_curve",
     "show_image",
     "show_signed",
+    "ssim_maps",
+    "ssim_terms",
     "styled",
+    "window_weights",
 ]
 
 #: Colour map for images (grey levels, 0 = black, 1 = white).
@@ -700,11 +706,11 @@ def same_histograms(a: Any, b: Any, *, bins: int = 16, title: str | None = None,
     --------
     >>> rng = np.random.default_rng(0)
     >>> a = rng.random((8, 8)); b = rng.permutation(a.ravel()).reshape(8, 8)
-    >>> len(same_histograms(a, b, bins=4).axes)
-    4
+    >>> len(same_histograms(a, b, bins=4).axes)  # 4 panels and a colour bar
+    5
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    fig, axes = new_figure(1, 4, figsize=(15, 4.0), width_ratios=[1, 1, 1.5, 1.3])
+    fig, axes = new_figure(1, 4, figsize=(15.5, 4.2), width_ratios=[1, 1, 1.5, 1.5])
     show_image(axes[0], a, title=names[0])
     show_image(axes[1], b, title=names[1])
     edges = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), bins + 1)
@@ -716,10 +722,11 @@ def same_histograms(a: Any, b: Any, *, bins: int = 16, title: str | None = None,
     axes[2].legend(loc="upper center")
     axes[2].set_title("histograms: identical")
     counts, edges_a, edges_b = np.histogram2d(a.ravel(), b.ravel(), bins=bins)
-    _log_counts(axes[3], counts, edges_a, edges_b)
+    artist = _log_counts(axes[3], counts, edges_a, edges_b)
+    fig.colorbar(artist, ax=axes[3], label="pixels (log)")
     axes[3].set_xlabel(f"grey level in {names[1]}")
     axes[3].set_ylabel(f"grey level in {names[0]}")
-    axes[3].set_title("joint histogram: spread out")
+    axes[3].set_title("joint histogram:\nink meets background")
     if title:
         fig.suptitle(title)
     return fig
@@ -804,8 +811,8 @@ def ssim_maps(reference: Any, others: Mapping[str, Any], maps: Mapping[str, Any]
     Examples
     --------
     >>> z = np.zeros((9, 9))
-    >>> len(ssim_maps(z, {"x": z}, {"x": z}, {"x": 1.0}).axes)
-    4
+    >>> len(ssim_maps(z, {"x": z}, {"x": z}, {"x": 1.0}).axes)  # 2x2 panels and a colour bar
+    5
     """
     names = list(others)
     fig, axes = new_figure(2, len(names) + 1, figsize=(3.3 * (len(names) + 1) + 1.2, 7.4), squeeze=False)
