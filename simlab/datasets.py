@@ -157,6 +157,11 @@ class Dataset:
     source = property(lambda self: self._source, doc="Where the data came from.")
     data_range = property(lambda self: 1.0, doc="Span of the values (1.0), for SSIM and PSNR.")
 
+    def __reduce__(self) -> tuple:
+        # pickling (e.g. to a worker process) rebuilds through __init__: read-only again, empty _cache
+        return (_rebuild, (self._images, self._labels, self._classes, self._name, self._split,
+                           self._normalization, self._source))
+
     def __len__(self) -> int:
         return len(self._images)
 
@@ -307,6 +312,10 @@ class Dataset:
             f"Dataset({self._name!r}: {len(self)} images of {shape}, {len(self._classes)} class{'es' if len(self._classes) != 1 else ''} "
             f"[{', '.join(map(repr, classes))}], {splits})".replace("'...'", "...")
         )
+
+
+def _rebuild(images, labels, classes, name, split, normalization, source) -> Dataset:
+    return Dataset(images, labels, classes, name=name, split=split, normalization=normalization, source=source)
 
 
 def _split_mask(split: np.ndarray | None, wanted: str | None, where: str) -> np.ndarray | slice:

@@ -324,6 +324,17 @@ def test_notmnist_pickle_round_trips_for_each_protocol(tmp_path, protocol):
     np.testing.assert_array_equal(test.labels, data["test_labels"])
 
 
+def test_pickle_written_by_numpy_1_loads(tmp_path):
+    # numpy 1.x names its pickling helpers numpy.core.*, numpy 2.x numpy._core.*; protocol 2 spells
+    # them as plain text, so a numpy 1.x pickle is a numpy 2.x one with the name changed
+    data = _notmnist()
+    raw = pickle.dumps(data, protocol=2)
+    assert b"numpy._core.multiarray" in raw
+    (tmp_path / "old.pickle").write_bytes(raw.replace(b"numpy._core.", b"numpy.core."))
+    ds = load_dataset(tmp_path / "old.pickle", split="valid")
+    np.testing.assert_allclose(ds.images, data["valid_dataset"] + np.float32(0.5), atol=1e-7)
+
+
 def test_gzipped_pickle_with_only_a_test_split(tmp_path):
     data = {k: v for k, v in _notmnist().items() if k.startswith("test")}
     (tmp_path / "small.pickle.gz").write_bytes(gzip.compress(pickle.dumps(data, protocol=4)))
