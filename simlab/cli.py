@@ -423,6 +423,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _short(text: str, width: int = 24) -> str:
+    """A figure title for an argument: a path's file name (and index), cut to ``width``."""
+    name = Path(text).name or text
+    return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
 def _save_figure(fig: Any, path: Path) -> str:
     try:
         fig.savefig(path, dpi=100, bbox_inches="tight")
@@ -459,7 +465,7 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
     if args.figure is not None:
         from .figures import pair_panel
 
-        fig = pair_panel(a.image, b.image, data_range=1.0, titles=(a.text, b.text))
+        fig = pair_panel(a.image, b.image, data_range=1.0, bins=args.bins, titles=(_short(a.text), _short(b.text)))
         result["figure"] = _save_figure(fig, args.figure)
     return result
 
@@ -517,7 +523,8 @@ def _run_rank(args: argparse.Namespace) -> dict[str, Any]:
 
         fig = neighbours_panel(
             query.image, ds.images[np.asarray(found.indices)], [n["class"] for n in neighbours],
-            np.asarray(found.scores, dtype=float), metric=args.metric, query_title=args.query,
+            np.asarray(found.scores, dtype=float), metric=args.metric, query_title=_short(args.query),
+            title=f"the {k} nearest of {len(ds)} images in {_short(args.dataset)} by {args.metric}",
         )
         result["figure"] = _save_figure(fig, args.figure)
     return result
