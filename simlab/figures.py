@@ -244,7 +244,7 @@ def corrcoef_matrix(matrix: Any, *, title: str | None = None, names: tuple[str, 
     title : str, optional
         The finding.
     names : (str, str)
-        What to call the two images in the block labels.
+        What to call the two images in the tick labels; the blocks are labelled aa, ab, ba, bb.
     axis_name : str
         ``"row"`` or ``"column"``: what each variable is.
 
@@ -264,15 +264,15 @@ def corrcoef_matrix(matrix: Any, *, title: str | None = None, names: tuple[str, 
         ax.axvline(position, color="black", lw=2)
     centres = [(h - 1) / 2, h + (h - 1) / 2]
     a, b = names
-    ticks = [f"{a}'s {axis_name}s", f"{b}'s {axis_name}s"]
+    ticks = [f"{a}'s {axis_name}s 0..{h - 1}", f"{b}'s {axis_name}s 0..{h - 1}"]
     ax.set_xticks(centres, ticks)
     ax.set_yticks(centres, ticks, rotation=90, va="center")
     ax.tick_params(length=0)
-    ax.set_xlabel(f"variable j (one per {axis_name}, 0..{2 * h - 1})")
-    ax.set_ylabel(f"variable i (one per {axis_name}, 0..{2 * h - 1})")
-    for (y, x), text in zip([(0, 0), (0, 1), (1, 0), (1, 1)], [a + a, a + b, b + a, b + b]):
-        ax.text(centres[x], centres[y], text, ha="center", va="center", fontsize=22, alpha=0.55,
-                fontweight="bold")
+    ax.set_xlabel(f"variable j: one per {axis_name}")
+    ax.set_ylabel(f"variable i: one per {axis_name}")
+    for (y, x), text in zip([(0, 0), (0, 1), (1, 0), (1, 1)], ["aa", "ab", "ba", "bb"]):
+        ax.text(x * h + 0.6, y * h + 0.6, text, ha="left", va="top", fontsize=15, fontweight="bold",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
     if title:
         ax.set_title(title)
     return fig
@@ -356,15 +356,31 @@ def _regression_line(ax: Any, x: np.ndarray, y: np.ndarray) -> None:
         slope, intercept = np.polyfit(x, y, 1)
         xs = np.array([x.min(), x.max()])
         ax.plot(xs, slope * xs + intercept, color=ACCENT, lw=2.5, label="least-squares line")
-        ax.legend(loc="upper left")
+
+
+def _quadrant_counts(ax: Any, x: np.ndarray, y: np.ndarray, split: float | None) -> None:
+    """Write how many points lie in each quarter (split at ``split``, or the middle of each range)."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return
+    mx = (x.min() + x.max()) / 2 if split is None else split
+    my = (y.min() + y.max()) / 2 if split is None else split
+    for high_x in (False, True):
+        for high_y in (False, True):
+            count = int(np.sum(((x > mx) == high_x) & ((y > my) == high_y)))
+            ax.text(0.25 + 0.5 * high_x, 0.25 + 0.5 * high_y, f"{count} pixels", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=12,
+                    bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "alpha": 0.85, "edgecolor": "#9aa0a6"})
 
 
 @styled
 def pixel_scatter(a: Any, b: Any, *, title: str | None = None, names: tuple[str, str] = ("a", "b"),
-                  jitter: float = 0.006, seed: int = 0) -> SimlabFigure:
+                  jitter: float = 0.012, seed: int = 0, quadrants: bool = True,
+                  split: float | None = None) -> SimlabFigure:
     """Every pixel as one point (value in ``a``, value in ``b``): what Pearson's r summarises.
 
-    A small, seeded jitter separates the many points that sit exactly on 0 or 1.
+    Letters are mostly pure background or pure ink, so most points pile up in the corners: a small,
+    seeded jitter spreads them, and ``quadrants=True`` writes how many pixels fall in each quarter
+    (values above ``split`` count as ink; default: the middle of each image's range).
 
     Examples
     --------
@@ -376,13 +392,16 @@ def pixel_scatter(a: Any, b: Any, *, title: str | None = None, names: tuple[str,
     x = np.asarray(a, dtype=float).ravel()
     y = np.asarray(b, dtype=float).ravel()
     rng = np.random.default_rng(seed)
-    fig, ax = new_figure(figsize=(5.8, 5.2))
-    ax.scatter(x + rng.normal(0, jitter, x.size), y + rng.normal(0, jitter, y.size), s=12, alpha=0.35,
-               color="#1a73e8", edgecolors="none", label=f"{x.size} pixels")
+    fig, ax = new_figure(figsize=(6.2, 6.4))
+    ax.scatter(x + rng.normal(0, jitter, x.size), y + rng.normal(0, jitter, y.size), s=12, alpha=0.3,
+               color="#1a73e8", edgecolors="none", label=f"{x.size} pixels (one point each)")
     _regression_line(ax, x, y)
+    if quadrants:
+        _quadrant_counts(ax, x, y, split)
     ax.set_xlabel(f"pixel value in {names[0]}")
     ax.set_ylabel(f"pixel value in {names[1]}")
     ax.set_aspect("equal", adjustable="datalim")
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
     if title:
         ax.set_title(title)
     return fig
@@ -414,15 +433,16 @@ def centred_vectors(a: Any, b: Any, *, title: str | None = None, names: tuple[st
     for (name, tip), colour in zip(tips.items(), ["#1a73e8", ACCENT]):
         ax.annotate("", xy=tip, xytext=(0, 0),
                     arrowprops={"arrowstyle": "-|>", "lw": 3, "color": colour, "mutation_scale": 22})
-        ax.text(tip[0] * 1.08, tip[1] * 1.08 + 0.02, f"{name} − mean({name})", color=colour,
-                ha="center", fontsize=13)
+        first = name == names[0]
+        ax.text(tip[0] + (0.04 if first else 0), tip[1] + (0 if first else 0.06), f"{name} − mean({name})",
+                color=colour, ha="left" if first else "center", va="center", fontsize=13)
     arc = np.linspace(0, theta, 50)
     ax.plot(0.3 * np.cos(arc), 0.3 * np.sin(arc), color="black", lw=1.5)
     ax.text(0.38 * np.cos(theta / 2), 0.38 * np.sin(theta / 2), f"θ = {np.degrees(theta):.0f}°", fontsize=14)
     ax.plot([np.cos(theta), np.cos(theta)], [0, np.sin(theta)], ls=":", color="grey")
     ax.annotate(f"cos θ = {cos:.3f}", xy=(np.cos(theta), 0), xytext=(np.cos(theta), -0.18), ha="center",
                 fontsize=13, arrowprops={"arrowstyle": "->", "color": "grey"})
-    ax.set_xlim(min(-0.2, np.cos(theta) - 0.3), 1.35)
+    ax.set_xlim(min(-0.2, np.cos(theta) - 0.3), 1.55)
     ax.set_ylim(-0.3, 1.15)
     ax.set_aspect("equal")
     ax.set_xlabel(f"direction of {names[0]} (unit length)")
@@ -461,8 +481,9 @@ def shift_curve(shifts: Any, values: Any, *, title: str | None = None, ylabel: s
     fig, ax = new_figure(figsize=(7.2, 4.8))
     ax.fill_between(shifts, low, high, color="#1a73e8", alpha=0.2, label="middle 50% of images")
     ax.plot(shifts, median, "o-", color="#1a73e8", lw=2.5, label=f"median over {values.shape[0]} images")
-    for (label, value), style in zip((references or {}).items(), ["--", "-.", ":"]):
-        ax.axhline(value, color=ACCENT, ls=style, lw=2, label=label)
+    for (label, value), style, colour in zip((references or {}).items(), ["--", "-.", ":"],
+                                             [ACCENT, "#5f6368", "#188038"]):
+        ax.axhline(value, color=colour, ls=style, lw=2, label=label)
     ax.set_xticks(shifts)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -746,8 +767,15 @@ def _bare(ax: Any) -> None:
     ax.set_yticks([])
 
 
+def _outline_shape(ax: Any, image: Any) -> None:
+    """Thin contour of an image's ink (grey level 0.5 of its range), to locate features on a map."""
+    image = np.asarray(image, dtype=float)
+    if np.ptp(image) > 0:
+        ax.contour(image, levels=[image.min() + 0.5 * np.ptp(image)], colors="#5f6368", linewidths=1.2)
+
+
 @styled
-def ssim_terms(components: Any, *, title: str | None = None) -> SimlabFigure:
+def ssim_terms(components: Any, *, title: str | None = None, outline: Any = None) -> SimlabFigure:
     """SSIM's luminance, contrast and structure maps and their product, the SSIM map.
 
     Parameters
@@ -757,6 +785,8 @@ def ssim_terms(components: Any, *, title: str | None = None) -> SimlabFigure:
         ``ssim_map`` (2-D maps) and ``pad`` (the cropped border, outlined by a dashed square).
     title : str, optional
         The finding.
+    outline : array_like, optional
+        An image (e.g. the original) whose ink is drawn as a thin grey contour on every map.
 
     Notes
     -----
@@ -780,6 +810,8 @@ def ssim_terms(components: Any, *, title: str | None = None) -> SimlabFigure:
         inner = values[pad:values.shape[0] - pad, pad:values.shape[1] - pad]
         artist = show_signed(ax, values, limit=1.0, title=f"{label}\nmean {inner.mean():.2f}")
         _outline_valid(ax, values.shape, pad)
+        if outline is not None:
+            _outline_shape(ax, outline)
         _bare(ax)
     fig.colorbar(artist, ax=list(axes), shrink=0.8, label="1 = same, 0 = unrelated")
     if title:
@@ -792,6 +824,9 @@ def ssim_maps(reference: Any, others: Mapping[str, Any], maps: Mapping[str, Any]
               scores: Mapping[str, float], *, pad: int = 3, title: str | None = None,
               reference_name: str = "original") -> SimlabFigure:
     """Damaged copies of one image (top row) above their SSIM maps against it (bottom row).
+
+    Each map carries the original's ink as a thin grey contour, so you can see where along the
+    strokes the similarity is lost.
 
     Parameters
     ----------
@@ -825,6 +860,7 @@ def ssim_maps(reference: Any, others: Mapping[str, Any], maps: Mapping[str, Any]
         values = np.asarray(maps[name], dtype=float)
         artist = show_signed(axes[1, j], values, limit=1.0, title=f"SSIM {scores[name]:.2f}")
         _outline_valid(axes[1, j], values.shape, pad)
+        _outline_shape(axes[1, j], reference)
         _bare(axes[1, j])
     fig.colorbar(artist, ax=list(axes[1, 1:]), shrink=0.85, label="local SSIM")
     if title:
