@@ -718,36 +718,44 @@ def curves(x: Any, ys: Mapping[str, Any], *, title: str | None = None, xlabel: s
 
 @styled
 def same_histograms(a: Any, b: Any, *, bins: int = 16, title: str | None = None,
-                    names: tuple[str, str] = ("A", "B")) -> SimlabFigure:
-    """Two images, their two (overlaid) histograms, and their joint histogram.
+                    names: tuple[str, str] = ("A", "B"), note: str | None = None) -> SimlabFigure:
+    """Two images with the same histogram, and the joint histograms that tell them apart.
 
-    Shows that equal histograms say nothing about how the pixels *pair up*.
+    Top row: ``a``, ``b`` and their two histograms overlaid. Bottom row: the joint histogram of ``a``
+    with itself (every pair on the diagonal), of ``a`` with ``b``, and an optional note. Shows that
+    equal histograms say nothing about how the pixels *pair up*, which is all that mutual
+    information measures.
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> a = rng.random((8, 8)); b = rng.permutation(a.ravel()).reshape(8, 8)
-    >>> len(same_histograms(a, b, bins=4).axes)  # 4 panels and a colour bar
-    5
+    >>> len(same_histograms(a, b, bins=4, note="MI = 0").axes)  # 5 panels, a note and a colour bar
+    7
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    fig, axes = new_figure(1, 4, figsize=(15.5, 4.2), width_ratios=[1, 1, 1.5, 1.5])
-    show_image(axes[0], a, title=names[0])
-    show_image(axes[1], b, title=names[1])
+    fig, axes = new_figure(2, 3, figsize=(13.5, 8.4))
+    show_image(axes[0, 0], a, title=names[0])
+    show_image(axes[0, 1], b, title=names[1])
     edges = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), bins + 1)
-    axes[2].hist(a.ravel(), bins=edges, color="#1a73e8", alpha=0.6, label=names[0], log=True)
-    axes[2].hist(b.ravel(), bins=edges, histtype="step", color=ACCENT, lw=2.5, ls="--", label=names[1],
-                 log=True)
-    axes[2].set_xlabel("grey level")
-    axes[2].set_ylabel("pixels (log)")
-    axes[2].legend(loc="upper center")
-    axes[2].set_title("histograms: identical")
-    counts, edges_a, edges_b = np.histogram2d(a.ravel(), b.ravel(), bins=bins)
-    artist = _log_counts(axes[3], counts, edges_a, edges_b)
-    fig.colorbar(artist, ax=axes[3], label="pixels (log)")
-    axes[3].set_xlabel(f"grey level in {names[1]}")
-    axes[3].set_ylabel(f"grey level in {names[0]}")
-    axes[3].set_title("joint histogram:\nink meets background")
+    axes[0, 2].hist(a.ravel(), bins=edges, color="#1a73e8", alpha=0.6, label=names[0], log=True)
+    axes[0, 2].hist(b.ravel(), bins=edges, histtype="step", color=ACCENT, lw=2.5, ls="--", label=names[1],
+                    log=True)
+    axes[0, 2].set_xlabel("grey level")
+    axes[0, 2].set_ylabel("pixels (log)")
+    axes[0, 2].legend(loc="upper center")
+    axes[0, 2].set_title("their histograms: identical")
+    for ax, other, name, label in ((axes[1, 0], a, names[0], "with itself: all on the diagonal"),
+                                   (axes[1, 1], b, names[1], f"with {names[1]}: scattered")):
+        counts, edges_a, edges_b = np.histogram2d(a.ravel(), other.ravel(), bins=bins)
+        artist = _log_counts(ax, counts, edges_a, edges_b)
+        ax.set_title(f"joint histogram of {names[0]}\n{label}", fontsize=12)
+        ax.set_xlabel(f"grey level in {name}")
+        ax.set_ylabel(f"grey level in {names[0]}")
+    fig.colorbar(artist, ax=list(axes[1, :2]), label="pixels (log; white: none)", shrink=0.9)
+    axes[1, 2].set_axis_off()
+    if note:
+        axes[1, 2].text(0.05, 0.5, note, transform=axes[1, 2].transAxes, ha="left", va="center", fontsize=14)
     if title:
         fig.suptitle(title)
     return fig
