@@ -95,9 +95,6 @@ def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 1100})  # type: ignore[attr-defined]
     context.route("**/*", _local_only)
     page = context.new_page()
-    messages: list[str] = []
-    page.on("pageerror", lambda error: messages.append(f"page error: {error}"))
-    page.console_messages = messages  # type: ignore[attr-defined]
     yield page
     context.close()
 

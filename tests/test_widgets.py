@@ -212,3 +212,16 @@ def test_bad_arguments_raise_clear_errors(letters):
         compare(letters, metric="cosine")
     with pytest.raises(ValueError, match="k must be an integer >= 1"):
         compare(letters, k=0)
+
+
+def test_neighbour_thumbnails_are_pngs_of_the_neighbours(app, letters):
+    import base64
+    import io
+
+    from matplotlib.image import imread
+
+    sources = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", app.neighbours.value)
+    assert len(sources) == app.k
+    for source, index in zip(sources, app.neighbour_indices):
+        decoded = imread(io.BytesIO(base64.b64decode(source)))  # Pillow reads it: a valid PNG
+        np.testing.assert_allclose(decoded, letters[int(index)], atol=0.5 / 255)
