@@ -5,11 +5,15 @@ is added. Each runs with nbclient in a fresh ``python3`` kernel whose working di
 ``notebooks/``; any error fails the test, except in cells tagged ``raises-exception`` (and those must
 raise). Set ``SIMLAB_EXECUTED_NOTEBOOKS=/some/dir`` to keep the executed copies (with outputs and
 figures) for inspection.
+
+The exercises are run a second time with every solution filled in: a cell whose last line is
+``ex.qN.check(answer)`` gets ``ex.qN.solution()`` executed before it, and the check must then pass.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -22,6 +26,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds per cell
 RAISES = "raises-exception"
+CHECK = re.compile(r"^(?P<question>\w+\.q\w+)\.check\((?P<answer>.*)\)\s*$")
+MIN_EXERCISES = 3
 
 # A missing notebook folder must fail, never skip: parametrize over a sentinel in that case.
 _PARAMS = [pytest.param(p, id=p.stem) for p in NOTEBOOKS] or [pytest.param(None, id="no-notebooks")]
@@ -36,11 +42,7 @@ def _require(path: Path | None) -> Path:
     return path
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("path", _PARAMS)
-def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path | None) -> None:
-    path = _require(path)
-    nb = nbformat.read(path, as_version=4)
+def _execute(nb: nbformat.NotebookNode) -> float:
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
@@ -50,7 +52,33 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path | None) -> Non
     )
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError on an error outside a raises-exception cell
-    elapsed = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def _with_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
+    """A copy whose exercise cells run the solution, then assert that the check passes."""
+    nb = nbformat.from_dict(nb)
+    count = 0
+    for cell in _code_cells(nb):
+        lines = cell.source.strip().splitlines()
+        match = CHECK.match(lines[-1]) if lines else None
+        if match:
+            count += 1
+            question, answer = match["question"], match["answer"]
+            cell.source = (
+                f"exec(compile({question}.solution().text, '<solution of {question}>', 'exec'))\n"
+                f"_verdict = {question}.check({answer})\n"
+                "assert _verdict, _verdict"
+            )
+    return nb, count
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", _PARAMS)
+def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path | None) -> None:
+    path = _require(path)
+    nb = nbformat.read(path, as_version=4)
+    elapsed = _execute(nb)
     print(f"{path.name}: executed in {elapsed:.1f} s")
 
     keep = os.environ.get("SIMLAB_EXECUTED_NOTEBOOKS")
@@ -62,6 +90,18 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path | None) -> Non
         if RAISES in cell.metadata.get("tags", []):
             errors = [out for out in cell.outputs if out.output_type == "error"]
             assert errors, f"{path.name}: code cell {index} is tagged {RAISES!r} but did not raise"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", _PARAMS)
+def test_notebook_exercises_are_solved_by_their_own_solutions(path: Path | None) -> None:
+    path = _require(path)
+    nb, count = _with_solutions(nbformat.read(path, as_version=4))
+    assert count >= MIN_EXERCISES, (
+        f"{path.name}: found {count} exercise cells ending in `ex.qN.check(answer)`; "
+        f"every notebook ends with at least {MIN_EXERCISES} exercises"
+    )
+    _execute(nb)  # a failing check raises AssertionError with the verdict inside the kernel
 
 
 @pytest.mark.parametrize("path", _PARAMS)
