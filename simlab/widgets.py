@@ -48,8 +48,8 @@ _TRANSFORMS: tuple[tuple[str, str, Callable[[], w.Widget]], ...] = (
 )
 
 _STYLE = """<style>
-.simlab-compare { font-size: 15px; }
-.simlab-compare .widget-label, .simlab-compare .widget-readout { font-size: 14px; }
+.widget-box.simlab-compare { font-size: 15px; }
+.widget-box.simlab-compare .widget-label, .widget-box.simlab-compare .widget-readout { font-size: 14px; }
 .simlab-metrics table { border-collapse: collapse; margin-top: 4px; }
 .simlab-metrics th, .simlab-metrics td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left;
   white-space: nowrap; line-height: 1.5; }
@@ -203,7 +203,7 @@ class CompareApp:
         self.figure.layout = w.Layout(width="100%", max_width="1040px", height="auto")
         readouts = w.HBox([
             w.VBox([w.HTML("<b>Every metric for A and transformed B</b>"), self.metrics],
-                   layout=w.Layout(width="430px")),
+                   layout=w.Layout(flex="0 0 auto", margin="0 16px 0 0")),
             w.VBox([self.metric, self.neighbours], layout=w.Layout(flex="1 1 auto")),
         ])
         return w.VBox([w.HTML(_STYLE), samples, transforms, self.figure, readouts],
@@ -330,8 +330,7 @@ class CompareApp:
             f"<td>{self.metrics_directions[name]}</td></tr>"
             for name in self.metrics_directions if name in self.table
         )
-        self.metrics.value = ("<table><tr><th>metric</th><th>value</th><th>more similar if</th></tr>" + rows
-                              + "</table>")
+        table = "<table><tr><th>metric</th><th>value</th><th>more similar if</th></tr>" + rows + "</table>"
         params = {k: v for k, v in self.transform_parameters().items() if v != _IDENTITY[k]}
         changed = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else k for k, v in params.items())
         titles = (f"A: {self._describe(self.a.value)}", f"B: {self._describe(self.b.value)}")
@@ -346,6 +345,7 @@ class CompareApp:
         buffer = io.BytesIO()
         self._fig.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # fast to encode
         self._fig.set_layout_engine("none")  # the layout is fixed after the first drawing
+        self.metrics.value = table  # table and figure are sent together, so they change together
         self.figure.value = buffer.getvalue()
 
     def _update_neighbours(self) -> None:

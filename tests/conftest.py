@@ -51,8 +51,10 @@ def _browser_unavailable(reason: str) -> None:
 
 
 def find_chromium() -> str | None:
-    """Path of Debian's chromium binary, or None."""
-    for candidate in CHROMIUM_CANDIDATES:
+    """Path of Debian's chromium binary (or of ``$SIMLAB_CHROMIUM`` when set), or None."""
+    override = os.environ.get("SIMLAB_CHROMIUM")
+    candidates = (override,) if override else CHROMIUM_CANDIDATES
+    for candidate in candidates:
         path = candidate if os.path.isabs(candidate) else shutil.which(candidate)
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
@@ -63,7 +65,8 @@ def find_chromium() -> str | None:
 def chromium_path() -> str:
     path = find_chromium()
     if path is None:
-        _browser_unavailable("no chromium binary found (looked for " + ", ".join(CHROMIUM_CANDIDATES) + ")")
+        looked = os.environ.get("SIMLAB_CHROMIUM") or ", ".join(CHROMIUM_CANDIDATES)
+        _browser_unavailable(f"no chromium binary found (looked for {looked})")
     return path  # type: ignore[return-value]
 
 

@@ -7,11 +7,15 @@ Screenshots go to a temporary folder (its path is printed; run pytest with -s to
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+REPO = Path(__file__).resolve().parents[1]
 
 # Voilà's executor timeout (voila.json) is 10 s per cell: a page load that loses a kernel wake-up
 # costs at most that, so the wait for the app is well above it.
@@ -37,12 +41,34 @@ def _change_b(page, value: int) -> float:
     return time.monotonic() - start
 
 
+def _wait_for_new_figure(page, before: str | None) -> None:
+    page.wait_for_function(
+        "before => document.querySelector('.simlab-figure').getAttribute('src') !== before",
+        arg=before, timeout=UPDATE_TIMEOUT_MS,
+    )
+
+
 def _metric_rows(page) -> list[str]:
     return page.locator(".simlab-metrics tr td:first-child").all_inner_texts()
 
 
+@pytest.mark.timeout(120)
+def test_voila_reads_the_repository_config_with_executor_timeout_and_culling():
+    config = json.loads((REPO / "voila.json").read_text())
+    assert 5 <= config["VoilaExecutor"]["timeout"] <= 30
+    assert config["MappingKernelManager"]["cull_idle_timeout"] > 0
+    # Voilà started from the repository root (the classroom command) picks the file up
+    probe = ("from voila.app import Voila; app = Voila(); app.initialize(['notebooks/05_compare_live.ipynb']); "
+             "print(app.config.VoilaExecutor.timeout, app.config.MappingKernelManager.cull_idle_timeout)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=100)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(config["VoilaExecutor"]["timeout"]),
+                                  str(config["MappingKernelManager"]["cull_idle_timeout"])]
+
+
+@pytest.mark.browser
 @pytest.mark.timeout(300)
-def test_voila_page_updates_table_and_figure_when_b_changes(voila_server, page, screenshot_dir):
+def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, screenshot_dir):
     import simlab
 
     start = time.monotonic()
@@ -55,10 +81,7 @@ def test_voila_page_updates_table_and_figure_when_b_changes(voila_server, page, 
     assert page.locator(".simlab-neighbours img").count() == 8
 
     seconds = _change_b(page, 700)
-    page.wait_for_function(
-        "before => document.querySelector('.simlab-figure').getAttribute('src') !== before",
-        arg=figure, timeout=UPDATE_TIMEOUT_MS,
-    )
+    _wait_for_new_figure(page, figure)
     assert _table_text(page) != table
     assert page.locator(".simlab-b input").input_value() == "700"
     # the input cells are hidden in Voilà: only the app, the prose and the outputs remain
@@ -99,8 +122,9 @@ def _run_all_cells(page) -> None:
                 raise
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(420)
-def test_jupyterlab_runs_notebook_05_and_the_app_reacts(lab_server, page, screenshot_dir):
+def test_jupyterlab_runs_notebook_05_and_the_app_reacts(page, lab_server, screenshot_dir):
     import simlab
 
     start = time.monotonic()
@@ -113,11 +137,12 @@ def test_jupyterlab_runs_notebook_05_and_the_app_reacts(lab_server, page, screen
     page.wait_for_selector(".simlab-figure[src]", timeout=APP_TIMEOUT_MS)
     ready = time.monotonic() - start
     assert _metric_rows(page) == list(simlab.METRICS)
-    table = _table_text(page)
+    table, figure = _table_text(page), page.get_attribute(".simlab-figure", "src")
 
     page.locator(".simlab-b input").scroll_into_view_if_needed()
     seconds = _change_b(page, 1500)
     assert _table_text(page) != table
+    _wait_for_new_figure(page, figure)
     path = screenshot_dir / "jupyterlab.png"
     page.locator("div.simlab-compare").scroll_into_view_if_needed()
     page.screenshot(path=str(path))
