@@ -48,8 +48,14 @@ def _wait_for_new_figure(page, before: str | None) -> None:
     )
 
 
-def _metric_rows(page) -> list[str]:
-    return page.locator(".simlab-metrics tr td:first-child").all_inner_texts()
+def _wait_for_app(page) -> tuple[str, str | None]:
+    """Wait until the app's table and figure are drawn; check the rows; return table text and figure src."""
+    import simlab
+
+    page.wait_for_selector(".simlab-metrics table", timeout=APP_TIMEOUT_MS)
+    page.wait_for_selector(".simlab-figure[src]", timeout=APP_TIMEOUT_MS)
+    assert page.locator(".simlab-metrics tr td:first-child").all_inner_texts() == list(simlab.METRICS)
+    return _table_text(page), page.get_attribute(".simlab-figure", "src")
 
 
 @pytest.mark.timeout(120)
@@ -69,15 +75,10 @@ def test_voila_reads_the_repository_config_with_executor_timeout_and_culling():
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, screenshot_dir):
-    import simlab
-
     start = time.monotonic()
     page.goto(voila_server.url + "/", wait_until="domcontentloaded")
-    page.wait_for_selector(".simlab-metrics table", timeout=APP_TIMEOUT_MS)
-    page.wait_for_selector(".simlab-figure[src]", timeout=APP_TIMEOUT_MS)
+    table, figure = _wait_for_app(page)
     ready = time.monotonic() - start
-    assert _metric_rows(page) == list(simlab.METRICS)
-    table, figure = _table_text(page), page.get_attribute(".simlab-figure", "src")
     assert page.locator(".simlab-neighbours img").count() == 8
 
     seconds = _change_b(page, 700)
@@ -125,19 +126,14 @@ def _run_all_cells(page) -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(420)
 def test_jupyterlab_runs_notebook_05_and_the_app_reacts(page, lab_server, screenshot_dir):
-    import simlab
-
     start = time.monotonic()
     page.goto(lab_server.url + "/lab/tree/05_compare_live.ipynb?reset", wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=APP_TIMEOUT_MS)
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=APP_TIMEOUT_MS)
     _wait_for_idle_kernel(page)
     _run_all_cells(page)
-    page.wait_for_selector(".simlab-metrics table", timeout=APP_TIMEOUT_MS)
-    page.wait_for_selector(".simlab-figure[src]", timeout=APP_TIMEOUT_MS)
+    table, figure = _wait_for_app(page)
     ready = time.monotonic() - start
-    assert _metric_rows(page) == list(simlab.METRICS)
-    table, figure = _table_text(page), page.get_attribute(".simlab-figure", "src")
 
     page.locator(".simlab-b input").scroll_into_view_if_needed()
     seconds = _change_b(page, 1500)
