@@ -12,7 +12,7 @@ app's neighbour search, notebook 06's retrieval) only compute what involves the 
 
 from __future__ import annotations
 
-import math
+import contextlib
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -71,6 +71,10 @@ class _Kernel:
     def score(self, prepared: Any, stats: tuple) -> np.ndarray:
         raise NotImplementedError
 
+    def score_once(self, prepared: Any) -> np.ndarray:
+        """Scores when the statistics are not kept (no cache)."""
+        return self.score(prepared, self.stats(prepared))
+
     def finish(self, values: np.ndarray) -> np.ndarray:
         return values
 
@@ -90,6 +94,9 @@ class _Pearson(_Kernel):
 
     def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
         return correlation._pearson_scores(self.zq, stats[0])
+
+    def score_once(self, prepared: np.ndarray) -> np.ndarray:
+        return correlation._pearson_rows(self.zq, prepared)  # as the pair function
 
     def finish(self, values: np.ndarray) -> np.ndarray:
         n_nan = int(np.isnan(values).sum())
@@ -250,6 +257,15 @@ def _want_progress(progress: Any, metric: str, pairs: float) -> bool:
     return bool(progress)
 
 
+def _one_blas_thread(n: int) -> Any:
+    """Pin BLAS to one thread for the many small products of a batch (robust on a loaded machine)."""
+    if n < 4 * _CHUNK:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0, progress: bool = False, desc: str = "") -> np.ndarray:
     """Scores of the query against ``stack[start:]``, chunk by chunk, reusing cached statistics."""
     n = stack.shape[0]
@@ -264,10 +280,13 @@ def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0,
     n_chunks = -(-(n - (start // _CHUNK) * _CHUNK) // _CHUNK)
     for s, e, chunk in _progress(_chunks(stack, start), n_chunks, progress, desc):
         prepared = kernel.prepare(chunk)
-        stats = cached[0][s // _CHUNK] if cached is not None else kernel.stats(prepared)
-        if fill is not None:
-            fill.append(stats)
-        values = kernel.score(prepared, stats)
+        if cached is not None:
+            values = kernel.score(prepared, cached[0][s // _CHUNK])
+        elif fill is not None:
+            fill.append(kernel.stats(prepared))
+            values = kernel.score(prepared, fill[-1])
+        else:
+            values = kernel.score_once(prepared)
         lo = max(start - s, 0)
         out[s + lo - start : e - start] = values[lo:]
     if fill is not None:
@@ -343,7 +362,9 @@ def scores(
     """
     kernel, stack, cache = _setup(query, images, metric, data_range, metric_kwargs)
     show = _want_progress(progress, metric, stack.shape[0])
-    return kernel.finish(_run(kernel, stack, cache, progress=show, desc=f"{metric} scores"))
+    with _one_blas_thread(stack.shape[0]):
+        values = _run(kernel, stack, cache, progress=show, desc=f"{metric} scores")
+    return kernel.finish(values)
 
 
 @dataclass(frozen=True, repr=False)
@@ -478,7 +499,7 @@ def pairwise(
             )
         return matrix
     matrix = np.empty((n, n))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _one_blas_thread(n):
         warnings.simplefilter("ignore", RuntimeWarning)
         for i in _progress(range(n), n, show, f"{metric} pairwise"):
             kernel = _make_kernel(metric, stack[i], stack, data_range, metric_kwargs)

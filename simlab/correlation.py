@@ -117,17 +117,41 @@ def pearson(a: Any, b: Any) -> float:
     -1.0
     """
     a, b = as_pair(a, b)
-    z = _unit_rows(np.stack([a.ravel(), b.ravel()]))
-    constant = np.isnan(z[:, 0])
+    constant = _constant_rows(np.stack([a.ravel(), b.ravel()]))
     if constant.any():
         _warn_constant("a and b are" if constant.all() else ("a is" if constant[0] else "b is"))
         return float("nan")
-    return float(_pearson_scores(z[0], z[1:])[0])
+    zq = _unit_rows(a.reshape(1, -1))[0]
+    return float(_pearson_rows(zq, b.reshape(1, -1))[0])
 
 
 def _pearson_scores(zq: np.ndarray, z: np.ndarray) -> np.ndarray:
     """r of one standardised query (P,) against standardised rows (n, P), clipped to [-1, 1]."""
     return np.clip(z @ zq, -1.0, 1.0)
+
+
+def _pearson_rows(zq: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """r of one standardised query (P,) against raw rows x (n, P), without standardising x.
+
+    The same r = z_x . z_q, arranged so that x is read twice instead of centred and scaled:
+    sum(x), sum(x^2) and x . z_q give the centred dot product and norm (since sum(z_q) = 0).
+    Rows where sum(x^2) - n mean^2 would lose more than two digits to cancellation (an almost
+    constant image) are standardised exactly instead; constant rows give nan.
+    """
+    x64 = np.asarray(x, dtype=np.float64)
+    weights = np.empty((x64.shape[1], 2))
+    weights[:, 0] = 1.0
+    weights[:, 1] = zq
+    sums = x64 @ weights
+    squares = np.einsum("ij,ij->i", x64, x64)
+    mean = sums[:, 0] / x64.shape[1]
+    var = squares - sums[:, 0] * mean
+    ill = ~(100 * var > squares)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (sums[:, 1] - mean * zq.sum()) / np.sqrt(var)
+    if ill.any():
+        r[ill] = _unit_rows(x[ill]) @ zq
+    return np.clip(r, -1.0, 1.0)
 
 
 def constant_rows(image: Any) -> np.ndarray:
