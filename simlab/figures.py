@@ -232,6 +232,12 @@ def images(images: Sequence[Any], titles: Sequence[str] | None = None, *, title:
                       vmax=vmax, size=size)
 
 
+def _block_edges(ax: Any, h: int) -> None:
+    """Black lines between the four H x H blocks of a (2H, 2H) matrix."""
+    ax.axhline(h - 0.5, color="black", lw=2)
+    ax.axvline(h - 0.5, color="black", lw=2)
+
+
 @styled
 def corrcoef_matrix(matrix: Any, *, title: str | None = None, names: tuple[str, str] = ("a", "b"),
                     axis_name: str = "row") -> SimlabFigure:
@@ -259,9 +265,7 @@ def corrcoef_matrix(matrix: Any, *, title: str | None = None, names: tuple[str, 
     h = matrix.shape[0] // 2
     fig, ax = new_figure(figsize=(7.2, 6.2))
     show_signed(ax, matrix, limit=1.0, colorbar="correlation (nan in yellow)")
-    for position in (h - 0.5,):
-        ax.axhline(position, color="black", lw=2)
-        ax.axvline(position, color="black", lw=2)
+    _block_edges(ax, h)
     centres = [(h - 1) / 2, h + (h - 1) / 2]
     a, b = names
     ticks = [f"{a}'s {axis_name}s 0..{h - 1}", f"{b}'s {axis_name}s 0..{h - 1}"]
@@ -342,8 +346,7 @@ def blank_rows(image: Any, matrix: Any, constant: Any, *, title: str | None = No
         left.axhspan(row - 0.5, row + 0.5, color=NAN_COLOUR, alpha=0.6)
     show_signed(right, matrix, limit=1.0, colorbar="correlation (nan in yellow)", title="np.corrcoef(image, image)")
     h = np.asarray(matrix).shape[0] // 2
-    right.axhline(h - 0.5, color="black", lw=1.5)
-    right.axvline(h - 0.5, color="black", lw=1.5)
+    _block_edges(right, h)
     right.set_xlabel("variable j (row of image, then of image)")
     right.set_ylabel("variable i")
     if title:
