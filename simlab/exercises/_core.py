@@ -72,8 +72,8 @@ _STYLES = {  # status -> (symbol, background, border)
     "incorrect": ("✘ Not yet", "#fce8e6", "#d93025"),
     "unanswered": ("… Not answered", "#f1f3f4", "#80868b"),
     "error": ("⚠ Could not check", "#fef7e0", "#f29900"),
-    "hint": ("💡 Hint", "#e8f0fe", "#1a73e8"),
-    "solution": ("📖 Solution", "#f3e8fd", "#8430ce"),
+    "hint": ("Hint", "#e8f0fe", "#1a73e8"),
+    "solution": ("Solution", "#f3e8fd", "#8430ce"),
 }
 
 
