@@ -101,7 +101,7 @@ def main() -> None:
         # reference loop over a subset, per pair
         ref_med, ref_min = _times(lambda: [timed(query64, x) for x in sub64], max(2, repeats // 2))
         ref_values = np.array([reference(query64, x) for x in sub64])
-        ours_sub = simlab.scores(query, stacks[sizes[0]][:subset], metric, **kwargs)
+        ours_sub = simlab.scores(query64, sub64, metric, **kwargs)  # float64 on both sides
         diff = float(np.nanmax(np.abs(ours_sub - ref_values)))
         same_nan = bool(np.array_equal(np.isnan(ours_sub), np.isnan(ref_values)))
         for n in sizes:

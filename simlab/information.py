@@ -57,8 +57,10 @@ def _digitize(stack: np.ndarray, bins: int, dtype: np.dtype) -> tuple[np.ndarray
     """Bin index (n, P) in 0..bins-1 of every pixel, and the edges (n, bins + 1), per image.
 
     Same edges and same bin for every value as ``np.histogram2d``/``np.histogramdd``: edges
-    ``np.linspace(min, max, bins + 1)`` (min - 0.5 .. max + 0.5 for a constant image), a value
-    goes to the bin whose left edge is <= value, and the maximum goes into the last bin.
+    ``np.linspace(min, max, bins + 1)`` computed in ``dtype`` (min - 0.5 .. max + 0.5 for a
+    constant image), a value goes to the bin whose left edge is <= value, and the maximum goes
+    into the last bin. The bin is first computed arithmetically; values within rounding distance
+    of an edge are then placed by comparing them with the actual edges, as NumPy does.
     """
     x = stack.reshape(stack.shape[0], -1).astype(dtype, copy=False)
     lo = x.min(axis=1)
@@ -67,17 +69,33 @@ def _digitize(stack: np.ndarray, bins: int, dtype: np.dtype) -> tuple[np.ndarray
     lo = np.where(flat, lo - dtype.type(0.5), lo)
     hi = np.where(flat, hi + dtype.type(0.5), hi)
     edges = np.linspace(lo, hi, bins + 1, axis=-1)
-    # first guess from the arithmetic, then exact corrections against the real edges
-    scale = (bins / (edges[:, -1] - edges[:, 0]))[:, None]
-    idx = ((x - edges[:, :1]) * scale).astype(np.intp)
-    np.clip(idx, 0, bins - 1, out=idx)
-    for _ in range(bins + 1):  # at most a step or two in practice
-        below = x < np.take_along_axis(edges, idx, axis=1)
-        above = (x >= np.take_along_axis(edges, idx + 1, axis=1)) & (idx < bins - 1)
-        if not (below.any() or above.any()):
-            break
-        idx -= below
-        idx += above
+    lo64 = lo.astype(np.float64)
+    hi64 = hi.astype(np.float64)
+    scale = bins / (hi64 - lo64)
+    t = x.astype(np.float64)
+    t -= lo64[:, None]
+    t *= scale[:, None]  # position in units of bins: exact edges at 0, 1, ..., bins
+    idx = t.astype(np.intp)
+    np.minimum(idx, bins - 1, out=idx)
+    # an edge rounded to dtype may sit off its integer by a few ulps: settle values near one exactly
+    slack = 16 * np.finfo(dtype).eps * (np.abs(lo64) + np.abs(hi64)) * scale + 1e-9
+    dist = np.rint(t)
+    dist -= t
+    np.abs(dist, out=dist)
+    near = dist < slack[:, None]
+    near &= t > 0  # the minimum is exactly edge 0
+    near &= x != hi[:, None]  # the maximum goes into the last bin
+    rows, cols = np.nonzero(near)
+    if rows.size:
+        values = x[rows, cols]
+        k = idx[rows, cols]
+        for _ in range(bins + 1):  # a step or two at most
+            below = values < edges[rows, k]
+            above = (values >= edges[rows, k + 1]) & (k < bins - 1)
+            if not (below.any() or above.any()):
+                break
+            k = k - below + above
+        idx[rows, cols] = k
     return idx, edges
 
 

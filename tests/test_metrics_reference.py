@@ -254,3 +254,17 @@ def test_float32_images_give_the_float64_numbers():
     for func in (simlab.pearson, simlab.mse):
         assert func(a, b) == func(_f64(a), _f64(b))
     assert simlab.ssim(a, b, data_range=1.0) == simlab.ssim(_f64(a), _f64(b), data_range=1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bins", [3, 16, 32])
+def test_joint_histogram_puts_values_on_edges_where_numpy_does(dtype, bins):
+    rng = np.random.default_rng(bins)
+    lo, hi = dtype(0.1), dtype(0.7)
+    edges = np.linspace(lo, hi, bins + 1)
+    nudged = np.concatenate([edges, np.nextafter(edges, dtype(-1)), np.nextafter(edges, dtype(2))])
+    values = np.clip(np.concatenate([nudged, rng.uniform(lo, hi, 400).astype(dtype)]), lo, hi)
+    a = rng.permutation(values)[:400].reshape(20, 20).astype(dtype)
+    a.flat[:2] = lo, hi
+    b = rng.permutation(values)[:400].reshape(20, 20).astype(dtype)
+    np.testing.assert_array_equal(joint_histogram(a, b, bins)[0], np.histogram2d(a.ravel(), b.ravel(), bins)[0])
