@@ -41,6 +41,20 @@ def _change_b(page, value: int) -> float:
     return time.monotonic() - start
 
 
+def _wait_for_pearson(page, a: int, b: int, **transform) -> None:
+    """Wait until the table's Pearson row shows simlab's value for (A, transformed B)."""
+    import simlab
+    from simlab import transforms
+
+    letters = simlab.load_dataset("letters")
+    expected = f"{simlab.pearson(letters[a], transforms.apply(letters[b], **transform)):.4f}"
+    page.wait_for_function(
+        """expected => [...document.querySelectorAll('.simlab-metrics tr')].some(
+               row => row.cells[0].innerText.trim() === 'pearson' && row.cells[1].innerText.trim() === expected)""",
+        arg=expected, timeout=UPDATE_TIMEOUT_MS,
+    )
+
+
 def _wait_for_new_figure(page, before: str | None) -> None:
     page.wait_for_function(
         "before => document.querySelector('.simlab-figure').getAttribute('src') !== before",
@@ -85,6 +99,18 @@ def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, 
     _wait_for_new_figure(page, figure)
     assert _table_text(page) != table
     assert page.locator(".simlab-b input").input_value() == "700"
+    # the table shows what simlab computes for the pair on screen
+    a_index = int(page.locator(".simlab-a input").input_value())
+    _wait_for_pearson(page, a_index, 700)
+    # a transform from the keyboard: shift x two steps right moves B by 2 px
+    page.locator(".simlab-shift-x .noUi-handle").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('.simlab-shift-x .widget-readout').innerText.trim() === '2'",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    _wait_for_pearson(page, a_index, 700, dx=2)
     # the input cells are hidden in Voilà: only the app, the prose and the outputs remain
     assert page.locator(".jp-InputArea-editor").count() == 0
     assert "Traceback" not in page.inner_text("body")
