@@ -200,3 +200,49 @@ def test_bad_parameters_raise_clear_errors(call, error, words):
     with pytest.raises(error, match=None) as info:
         call()
     assert words in str(info.value)
+
+
+# ------------------------------------------------------------------------------ properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+_images = st.one_of(
+    arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.floats(0, 1)),
+    arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12))),
+    arrays(np.int16, st.tuples(st.integers(1, 12), st.integers(1, 12))),
+)
+_params = st.fixed_dictionaries({
+    "dx": st.integers(-15, 15) | st.floats(-15, 15),
+    "dy": st.integers(-15, 15),
+    "degrees": st.floats(-360, 360),
+    "noise": st.floats(0, 1),
+    "brightness": st.floats(-2, 2),
+    "contrast": st.floats(0, 5),
+    "invert": st.booleans(),
+    "blur": st.floats(0, 4),
+    "seed": st.integers(0, 2**32),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(image=_images, params=_params)
+def test_apply_keeps_shape_dtype_and_range_for_any_parameters(image, params):
+    out = T.apply(image, **params)
+    lo, hi = _range(image.dtype)
+    assert out.shape == image.shape and out.dtype == image.dtype
+    assert out.min() >= lo and out.max() <= hi
+    np.testing.assert_array_equal(out, T.apply(image, **params))  # deterministic
+
+
+@settings(max_examples=40, deadline=None)
+@given(image=_images, dx=st.integers(-6, 6), dy=st.integers(-6, 6))
+def test_shifting_back_restores_the_pixels_that_stayed_inside(image, dx, dy):
+    back = T.shift(T.shift(image, dx, dy), -dx, -dy)
+    h, w = image.shape
+    # pixel (y, x) survives the round trip when (y + dy, x + dx) lies inside the image
+    rows = [y for y in range(h) if 0 <= y + dy < h]
+    cols = [x for x in range(w) if 0 <= x + dx < w]
+    inside = np.ix_(rows, cols)
+    np.testing.assert_array_equal(back[inside], image[inside])
