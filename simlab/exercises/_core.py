@@ -192,7 +192,9 @@ class Question:
     hint : str or sequence of str
         One or more hints; ``hint(2)`` shows the second.
     solution : str
-        The solution code, shown by ``solution()``.
+        The solution code, shown by ``solution()``. It must run as is in the notebook and set the
+        name that the check cell passes (usually ``answer = ...``): ``tests/test_notebooks.py`` runs
+        every solution in its notebook and asserts that the check then passes.
     otherwise : str or callable
         What to say about a wrong answer that no mistake recognises.
     unanswered : callable, optional
