@@ -521,15 +521,16 @@ def _pair_panel_values(a: np.ndarray, b: np.ndarray, data_range: float, bins: in
 @styled
 def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = None,
                names: tuple[str, str] = ("A", "B"), titles: tuple[str, str] | None = None,
-               figsize: tuple[float, float] = (13.0, 3.2), dpi: float = 80,
+               note: str = "", figsize: tuple[float, float] = (13.0, 3.2), dpi: float = 80,
                fig: SimlabFigure | None = None) -> SimlabFigure:
     """Two images side by side with their difference, SSIM map and joint histogram.
 
     The comparison panel of the live app (:func:`simlab.widgets.compare`) and of
     ``python -m simlab compare --figure``. Five panels, left to right: ``a``; ``b``; ``b - a``
     (diverging, white at 0, limits ``±data_range``); the SSIM map (diverging, limits -1..1; its mean
-    is SSIM); the joint histogram of grey levels (``log10(1 + count)``, ``a`` across, ``b`` up; its
-    mutual information is in the title). Titles carry the numbers: MSE, mean SSIM, MI in bits.
+    is SSIM); the joint histogram of grey levels (``log10(1 + count)``, ``a`` across, ``b`` up, on
+    fixed axes spanning the value range; its mutual information is in the title). Titles carry the
+    numbers: MSE, mean SSIM, MI in bits.
 
     Parameters
     ----------
@@ -544,6 +545,8 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
         Short names used in the difference title and the histogram's axis labels.
     titles : (str, str), optional
         Titles of the first two panels (default: ``names``).
+    note : str, default ""
+        A line under ``b``'s panel, e.g. what was done to it (``"dx=2, invert"``).
     figsize : (float, float), default (13.0, 3.2)
         Size in inches.
     dpi : float, default 80
@@ -605,8 +608,14 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
                                       extent=values["extent"], interpolation="nearest"))
         axes[4].set_xlabel(f"grey level in {names[0]}")
         axes[4].set_ylabel(names[1])
+        axes[4].set_autoscale_on(False)  # fixed axes: the histogram moves, the frame does not
+        axes[4].set_xlim(low, low + data_range)
+        axes[4].set_ylim(low, low + data_range)
         axes[4].locator_params(nbins=3)
-        state = {"artists": artists, "axes": list(axes), "data_range": data_range, "bins": bins}
+        caption = axes[1].text(0.5, -0.03, "", transform=axes[1].transAxes, ha="center", va="top",
+                               fontsize=11)
+        state = {"artists": artists, "axes": list(axes), "data_range": data_range, "bins": bins,
+                 "note": caption}
         fig._simlab_pair_panel = state  # type: ignore[attr-defined]
     else:
         artists = state["artists"]
@@ -617,6 +626,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
     artists[4].set_clim(0.0, max(float(values["log_counts"].max()), 1e-9))
     for ax, title in zip(state["axes"], text):
         ax.set_title(title)
+    state["note"].set_text(note)
     return fig
 
 

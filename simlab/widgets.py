@@ -86,6 +86,51 @@ def _format(value: float) -> str:
     return f"{value:.4f}"
 
 
+class _PanelRenderer:
+    """Render a :func:`simlab.figures.pair_panel` figure to PNG, redrawing only what changes.
+
+    The first rendering draws the whole figure without its changing parts (the five images, the
+    titles, the note under B, the frames over the images) and keeps that background; every rendering
+    restores the background and draws just those parts on top ("blitting"), then encodes the pixels.
+    That skips the axes, ticks and labels, which are most of matplotlib's drawing time.
+    """
+
+    def __init__(self, fig: Any) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)  # attaches itself to the figure: no pyplot involved
+        state = fig._simlab_pair_panel
+        changing = [*state["artists"], *(ax.title for ax in state["axes"]), state["note"],
+                    *(spine for ax in state["axes"] for spine in ax.spines.values())]
+        self.changing = [artist for artist in changing if artist.get_visible()]
+        self.background: Any = None
+
+    def render(self) -> bytes:
+        from PIL import Image  # matplotlib's own PNG writer
+
+        if self.background is None:
+            self.canvas.draw()  # lays the figure out (constrained layout), then freeze it
+            self.fig.set_layout_engine("none")
+            positions = [(artist, artist.get_position()) for artist in self.changing
+                         if hasattr(artist, "get_position") and hasattr(artist, "get_text")]
+            for artist in self.changing:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in self.changing:
+                artist.set_visible(True)
+            for text, position in positions:  # a draw with hidden titles moves them: put them back
+                text.set_position(position)
+        self.canvas.restore_region(self.background)
+        for artist in self.changing:
+            self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        rgba = np.asarray(self.canvas.buffer_rgba())
+        Image.fromarray(rgba[..., :3]).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
 class CompareApp:
     """The live comparison app returned by :func:`compare` (see there for the parameters).
 
@@ -135,7 +180,7 @@ class CompareApp:
         self._classes = list(dataset.classes)
         self._by_label = {label: np.flatnonzero(self._labels == label) for label in np.unique(self._labels)}
         self._busy = False
-        self._fig: Any = None
+        self._panel: _PanelRenderer | None = None
         self.table: dict[str, float] = {}
         self.neighbour_indices = np.empty(0, dtype=np.int64)
         self.neighbour_scores = np.empty(0, dtype=np.float64)
@@ -333,20 +378,15 @@ class CompareApp:
         table = "<table><tr><th>metric</th><th>value</th><th>more similar if</th></tr>" + rows + "</table>"
         params = {k: v for k, v in self.transform_parameters().items() if v != _IDENTITY[k]}
         changed = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else k for k, v in params.items())
+        changed = changed or "(not transformed)"
         titles = (f"A: {self._describe(self.a.value)}", f"B: {self._describe(self.b.value)}")
-        if self._fig is None:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            self._fig = pair_panel(a, b, data_range=data_range, titles=titles)
-            FigureCanvasAgg(self._fig)  # attaches itself: draws without pyplot
+        if self._panel is None:
+            self._panel = _PanelRenderer(pair_panel(a, b, data_range=data_range, titles=titles, note=changed))
         else:
-            pair_panel(a, b, titles=titles, fig=self._fig)
-        self._fig.axes[1].set_xlabel(changed or "(not transformed)", fontsize=11)
-        buffer = io.BytesIO()
-        self._fig.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # fast to encode
-        self._fig.set_layout_engine("none")  # the layout is fixed after the first drawing
+            pair_panel(a, b, titles=titles, note=changed, fig=self._panel.fig)
+        png = self._panel.render()
         self.metrics.value = table  # table and figure are sent together, so they change together
-        self.figure.value = buffer.getvalue()
+        self.figure.value = png
 
     def _update_neighbours(self) -> None:
         """Rank the whole data set against A by the chosen metric; show the best ``k`` (not A)."""

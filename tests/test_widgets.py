@@ -225,3 +225,26 @@ def test_neighbour_thumbnails_are_pngs_of_the_neighbours(app, letters):
     for source, index in zip(sources, app.neighbour_indices):
         decoded = imread(io.BytesIO(base64.b64decode(source)))  # Pillow reads it: a valid PNG
         np.testing.assert_allclose(decoded, letters[int(index)], atol=0.5 / 255)
+
+
+def test_figure_shows_pair_panel_of_the_pair_on_screen(app, letters):
+    """The fast redraw (only the changing parts) gives the picture a full drawing gives."""
+    import io
+
+    from matplotlib.image import imread
+
+    from simlab.figures import pair_panel
+
+    app.b.value = 3000
+    app.rotate.value = 20
+    app.brightness.value = 0.2
+    shown = imread(io.BytesIO(app.figure.value))
+    b = transforms.apply(letters[3000], degrees=20, brightness=0.2)
+    fig = pair_panel(letters[0], b, titles=(f"A: {letters.class_name(0)} #0", "B: J #3000"),
+                     note="degrees=20, brightness=0.2")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    full = imread(io.BytesIO(buffer.getvalue()))[..., :3]
+    assert shown.shape == full.shape
+    difference = np.abs(shown - full)
+    assert difference.mean() < 1e-4 and difference.max() < 0.1  # antialiasing of a few edge pixels
