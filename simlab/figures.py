@@ -968,7 +968,7 @@ def invariance_heatmap(values: Any, metrics: Sequence[str], columns: Sequence[tu
             start = k
     ax.tick_params(length=0)
     if title:
-        ax.set_title(title, pad=26)
+        ax.set_title(title, pad=30)
     return fig
 
 
@@ -997,7 +997,7 @@ def invariance_curves(strengths: Mapping[str, Any], values: Mapping[str, Any], m
     'shift'
     """
     names = list(strengths)
-    ncols = min(4, len(names))
+    ncols = min(4, -(-len(names) // 2))
     nrows = -(-len(names) // ncols)
     fig, axes = new_figure(nrows, ncols, figsize=(3.3 * ncols + 0.4, 2.9 * nrows + 1.0), squeeze=False)
     for ax, name in zip(axes.flat, names):
@@ -1071,7 +1071,7 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
 @styled
 def cost_bars(seconds: Mapping[str, float], *, title: str | None = None,
               xlabel: str = "seconds per 10,000 comparisons") -> SimlabFigure:
-    """Horizontal bars: the time each metric takes, fastest at the top, the value written in.
+    """Horizontal bars on a log scale: the time each metric takes, fastest at the top, value written in.
 
     Examples
     --------
@@ -1086,8 +1086,9 @@ def cost_bars(seconds: Mapping[str, float], *, title: str | None = None,
     ax.bar_label(bars, fmt="%.3g s", padding=3, fontsize=10)
     ax.set_yticks(range(len(order)), order)
     ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    ax.set_xlim(0, 1.25 * max(seconds.values()))
+    ax.set_xscale("log")  # costs span orders of magnitude
+    ax.set_xlabel(xlabel + " (log scale)")
+    ax.set_xlim(min(seconds.values()) / 2, 6 * max(seconds.values()))
     if title:
         ax.set_title(title)
     return fig

@@ -49,7 +49,7 @@ q1 = Question(
     ],
     hint=["Count the candidates (everything but the query) and the hits (same class, not the query).",
           "hits / candidates = (100 - 1) / (1000 - 1)."],
-    solution="chance = (100 - 1) / (10 * 100 - 1)   # 0.0991, a little under 1/10",
+    solution="answer = (100 - 1) / (10 * 100 - 1)   # 0.0991, a little under 1/10",
 )
 
 
