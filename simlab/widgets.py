@@ -294,9 +294,11 @@ class CompareApp:
 
         return apply(self.dataset[self.b.value], **self.transform_parameters())
 
-    def _random_from(self, candidates: np.ndarray, exclude: int) -> int:
-        candidates = candidates[candidates != exclude]
-        return int(self._rng.choice(candidates))
+    def _random_from(self, candidates: np.ndarray, exclude: int, current: int) -> int:
+        """A random candidate other than ``exclude`` (if there is one); ``current`` if none."""
+        others = candidates[candidates != exclude]
+        pool = others if others.size else candidates
+        return int(self._rng.choice(pool)) if pool.size else current
 
     def pick_random_pair(self) -> None:
         """A and B: two different samples drawn at random (seeded, so a session replays)."""
@@ -308,13 +310,13 @@ class CompareApp:
         """B: another sample of A's class, at random."""
         a = self.a.value
         with self.hold():
-            self.b.value = self._random_from(self._by_label[int(self._labels[a])], a)
+            self.b.value = self._random_from(self._by_label[int(self._labels[a])], a, self.b.value)
 
     def pick_different_class(self) -> None:
         """B: a sample of a class other than A's, at random."""
         a = self.a.value
         with self.hold():
-            self.b.value = self._random_from(np.flatnonzero(self._labels != self._labels[a]), a)
+            self.b.value = self._random_from(np.flatnonzero(self._labels != self._labels[a]), a, self.b.value)
 
     def reset_transforms(self) -> None:
         """Every transform back to its identity value."""
@@ -348,13 +350,13 @@ class CompareApp:
         if self._busy or int(self._labels[self.a.value]) == change["new"]:
             return
         with self.hold():
-            self.a.value = self._random_from(self._by_label[change["new"]], self.b.value)
+            self.a.value = self._random_from(self._by_label[change["new"]], self.b.value, self.a.value)
 
     def _on_b_class(self, change: dict) -> None:
         if self._busy or int(self._labels[self.b.value]) == change["new"]:
             return
         with self.hold():
-            self.b.value = self._random_from(self._by_label[change["new"]], self.a.value)
+            self.b.value = self._random_from(self._by_label[change["new"]], self.a.value, self.b.value)
 
     # ------------------------------------------------------------------ drawing
     def _describe(self, index: int) -> str:

@@ -248,3 +248,13 @@ def test_figure_shows_pair_panel_of_the_pair_on_screen(app, letters):
     assert shown.shape == full.shape
     difference = np.abs(shown - full)
     assert difference.mean() < 1e-4 and difference.max() < 0.1  # antialiasing of a few edge pixels
+
+
+def test_buttons_on_a_one_class_dataset_keep_b_instead_of_failing(letters):
+    only_a = letters.by_class("A")[:20]
+    small = compare(only_a, a=0, b=1, k=3)
+    small.different_class.click()  # there is no other class: nothing to pick
+    assert small.b.value == 1
+    small.same_class.click()
+    assert small.b.value != 0 and only_a.labels[small.b.value] == only_a.labels[0]
+    _assert_table_equals(small, _expected_table(only_a, 0, small.b.value))
