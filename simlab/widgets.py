@@ -9,11 +9,13 @@ control is an attribute of the returned :class:`CompareApp`, so the app can be d
     app.invert.value = True
     app.table["pearson"]             # the numbers in the table
 
-How it draws: the comparison panel is a matplotlib figure rendered to PNG bytes with the Agg canvas
-(no ``pyplot``, no inline backend) and shown in an ``ipywidgets.Image``; on each change the figure's
-images are updated with ``set_data`` and re-rendered, and only the widget's ``value`` changes, so
-the page updates in place without flicker, identically in JupyterLab and Voilà. The metric table
-and the neighbours' thumbnails are ``HTML`` widgets.
+How it draws: the comparison panel is a matplotlib figure (:func:`simlab.figures.pair_panel`)
+rendered to PNG bytes with the Agg canvas (no ``pyplot``, no inline backend) and shown in an
+``ipywidgets.Image``. The figure is drawn once; on each change its images and titles are updated with
+``set_data`` / ``set_text`` and only those are redrawn over the saved background (blitting), then
+only the widget's ``value`` changes, so the page updates in place without flicker, identically in
+JupyterLab and Voilà. The metric table and the neighbours' thumbnails (PNG bytes written directly)
+are ``HTML`` widgets.
 
 ipywidgets and matplotlib are imported by this module only, not by ``import simlab``.
 """
@@ -204,13 +206,10 @@ class CompareApp:
         self.metrics = w.HTML()
         self.neighbours = w.HTML()
 
-        css = {"a": "a", "b": "b", "a_class": "a-class", "b_class": "b-class", "random_pair": "random-pair",
-               "same_class": "same-class", "different_class": "different-class", "shift_x": "shift-x",
-               "shift_y": "shift-y", "rotate": "rotate", "noise": "noise", "brightness": "brightness",
-               "contrast": "contrast", "invert": "invert", "blur": "blur", "metric": "metric",
-               "figure": "figure", "metrics": "metrics", "neighbours": "neighbours", "reset": "reset"}
-        for attribute, name in css.items():
-            getattr(self, attribute).add_class(f"simlab-{name}")
+        controls = ["a", "b", "a_class", "b_class", "random_pair", "same_class", "different_class",
+                    *(name for name, _, _ in _TRANSFORMS), "reset", "metric", "figure", "metrics", "neighbours"]
+        for attribute in controls:  # app.shift_x carries the CSS class simlab-shift-x, and so on
+            getattr(self, attribute).add_class("simlab-" + attribute.replace("_", "-"))
         self.widget = self._layout()
         self.widget.add_class("simlab-compare")
 
@@ -220,7 +219,7 @@ class CompareApp:
         self.b_class.observe(self._on_b_class, "value")
         self.metric.observe(lambda change: self._update_neighbours(), "value")
         for name, _, _ in _TRANSFORMS:
-            getattr(self, name).observe(lambda change: self._update_pair(), "value")
+            getattr(self, name).observe(self._on_transform, "value")
         self.random_pair.on_click(lambda button: self.pick_random_pair())
         self.same_class.on_click(lambda button: self.pick_same_class())
         self.different_class.on_click(lambda button: self.pick_different_class())
@@ -339,6 +338,10 @@ class CompareApp:
         self._sync_classes()
         self._update_pair()
         self._update_neighbours()
+
+    def _on_transform(self, change: dict) -> None:
+        if not self._busy:
+            self._update_pair()
 
     def _on_b(self, change: dict) -> None:
         if self._busy:

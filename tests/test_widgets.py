@@ -258,3 +258,19 @@ def test_buttons_on_a_one_class_dataset_keep_b_instead_of_failing(letters):
     small.same_class.click()
     assert small.b.value != 0 and only_a.labels[small.b.value] == only_a.labels[0]
     _assert_table_equals(small, _expected_table(only_a, 0, small.b.value))
+
+
+def test_hold_and_reset_update_once(app, monkeypatch):
+    calls = []
+    update = app._update_pair
+    monkeypatch.setattr(app, "_update_pair", lambda: (calls.append(1), update()))
+    with app.hold():
+        app.shift_x.value = 3
+        app.noise.value = 0.1
+        app.b.value = 9
+    assert len(calls) == 1
+    calls.clear()
+    app.reset.click()
+    assert len(calls) == 1
+    assert app.transform_parameters() == {"dx": 0, "dy": 0, "degrees": 0, "noise": 0.0, "brightness": 0.0,
+                                          "contrast": 1.0, "blur": 0.0, "invert": False}
