@@ -160,26 +160,19 @@ class _SSIM(_Kernel):
     def __init__(self, query: np.ndarray, data_range: float, options: dict) -> None:
         win = structural._window(query.shape, options.get("win_size"), bool(options.get("gaussian_weights", False)),
                                  options.get("sigma", 1.5), bool(options.get("use_sample_covariance", True)))
-        self.C1, self.C2 = structural._constants(options.get("K1", 0.01), options.get("K2", 0.03), data_range)
-        self.fr = win.matrix(query.shape[0], valid=True)
-        self.fc = win.matrix(query.shape[1], valid=True)
-        self.cov_norm = win.cov_norm
-        self.q = np.asarray(query, dtype=np.float64)[:, :, None]
-        self.mu_q, self.var_q = structural._moments(self.q, self.fr, self.fc, self.cov_norm)
+        C1, C2 = structural._constants(options.get("K1", 0.01), options.get("K2", 0.03), data_range)
+        self.scorer = structural._Scorer(query, win, C1, C2)  # as the pair function
         self.key = ("ssim", win.win_size, tuple(win.weights), win.cov_norm)
-        self.nbytes_per_image = 2 * 8 * self.fr.shape[0] * self.fc.shape[0]
+        self.nbytes_per_image = 2 * 8 * self.scorer.fr.shape[0] * self.scorer.fc.shape[0]
 
     def prepare(self, chunk: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(chunk.transpose(1, 2, 0), dtype=np.float64)  # pixel-major
 
     def stats(self, prepared: np.ndarray) -> tuple:
-        return structural._moments(prepared, self.fr, self.fc, self.cov_norm)
+        return self.scorer.stats(prepared)
 
     def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
-        mu_x, var_x = stats
-        cov = structural._covariance(self.q, self.mu_q, prepared, mu_x, self.fr, self.fc, self.cov_norm)
-        smap = structural._ssim_map(self.mu_q, mu_x, self.var_q, var_x, cov, self.C1, self.C2)
-        return smap.reshape(-1, smap.shape[2]).mean(axis=0)
+        return self.scorer.scores(prepared, *stats)
 
 
 class _Errors(_Kernel):

@@ -144,6 +144,32 @@ def _pair_statistics(a: np.ndarray, b: np.ndarray, window: _Window, valid: bool)
     return tuple(m[:, :, 0] for m in (mu_a, mu_b, var_a, var_b, cov))
 
 
+class _Scorer:
+    """Mean SSIM of one query against pixel-major stacks, over the windows that fit in the image.
+
+    The query's local statistics are computed once; ``stats`` (mu_x, var_x) does not depend on the
+    query and can be cached. The pair function is this with a stack of one.
+    """
+
+    def __init__(self, query: np.ndarray, window: _Window, C1: float, C2: float) -> None:
+        self.fr = window.matrix(query.shape[0], valid=True)
+        self.fc = window.matrix(query.shape[1], valid=True)
+        self.cov_norm = window.cov_norm
+        self.q = np.asarray(query, dtype=np.float64)[:, :, None]
+        self.mu_q, self.var_q = _moments(self.q, self.fr, self.fc, self.cov_norm)
+        self.C1, self.C2 = C1, C2
+
+    def stats(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mu_x, var_x) of a pixel-major stack (H, W, n)."""
+        return _moments(x, self.fr, self.fc, self.cov_norm)
+
+    def scores(self, x: np.ndarray, mu_x: np.ndarray, var_x: np.ndarray) -> np.ndarray:
+        """Mean SSIM (n,) of the query against each image of a pixel-major stack."""
+        cov = _covariance(self.q, self.mu_q, x, mu_x, self.fr, self.fc, self.cov_norm)
+        smap = _ssim_map(self.mu_q, mu_x, self.var_q, var_x, cov, self.C1, self.C2)
+        return smap.reshape(-1, smap.shape[2]).mean(axis=0)
+
+
 # --------------------------------------------------------------------------------------------
 # public pieces
 # --------------------------------------------------------------------------------------------
@@ -395,8 +421,10 @@ def ssim(
     r = resolve_data_range(a, b, data_range, "ssim")
     window = _window(a.shape, win_size, gaussian_weights, sigma, use_sample_covariance)
     C1, C2 = _constants(K1, K2, r)
-    smap = _ssim_map(*_pair_statistics(to_float(a), to_float(b), window, valid=not full), C1, C2)
     if not full:
-        return float(smap.mean())
+        scorer = _Scorer(a, window, C1, C2)
+        x = to_float(b)[:, :, None]
+        return float(scorer.scores(x, *scorer.stats(x))[0])
+    smap = _ssim_map(*_pair_statistics(to_float(a), to_float(b), window, valid=False), C1, C2)
     p = window.pad
     return float(smap[p : smap.shape[0] - p, p : smap.shape[1] - p].mean()), smap
