@@ -6,10 +6,11 @@ each image's own min..max, exactly as ``np.histogram2d``), :func:`entropy` of an
 :func:`normalized_mutual_information`.
 
 Why ``DEFAULT_BINS = 16``: a 28x28 image has only n = 784 pixels. The plug-in (histogram)
-estimate of MI is biased upwards by about (bins - 1)**2 / (2 n ln 2) bits for independent images:
-0.14 bits with 16 bins, 0.59 bits with 32, and 6 bits with scikit-image's default of 100 bins,
-more than the entropy of most 28x28 images. 16 bins keeps the bias small while still resolving
-the grey levels of anti-aliased glyphs and digits.
+estimate of MI is biased upwards by about (bins - 1)**2 / (2 n ln 2) bits (Miller-Madow), the MI
+it reports for two independent images: 0.21 bits with 16 bins, 0.88 bits with 32, and 9 bits
+with scikit-image's default of 100 bins, more than the largest possible MI, log2(100) = 6.6 bits
+(the formula saturates: the estimate is then mostly bias). 16 bins keeps the bias small while
+still resolving the grey levels of anti-aliased glyphs and digits.
 """
 
 from __future__ import annotations
@@ -335,7 +336,7 @@ def mutual_information(a: Any, b: Any, bins: int = DEFAULT_BINS, base: float = 2
     bins : int, default DEFAULT_BINS (16)
         Equal-width bins per image over its own min..max. With only 784 pixels in a 28x28
         image, the plug-in estimate is biased upwards by about (bins - 1)**2 / (2 * 784 * ln 2)
-        bits: 0.14 bits for 16 bins, 6 bits for 100; hence the default of 16.
+        bits: 0.21 bits for 16 bins, 0.88 for 32, 9 (saturating) for 100; hence the default 16.
     base : float, default 2
         Logarithm base: 2 gives bits, ``math.e`` nats (as scikit-learn).
 

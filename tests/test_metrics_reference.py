@@ -268,3 +268,13 @@ def test_joint_histogram_puts_values_on_edges_where_numpy_does(dtype, bins):
     a.flat[:2] = lo, hi
     b = rng.permutation(values)[:400].reshape(20, 20).astype(dtype)
     np.testing.assert_array_equal(joint_histogram(a, b, bins)[0], np.histogram2d(a.ravel(), b.ravel(), bins)[0])
+
+
+@pytest.mark.parametrize("bins", [16, 32])
+def test_mi_of_independent_images_is_the_bias_the_docstring_states(bins):
+    """DEFAULT_BINS's justification: plug-in MI of independent 28x28 images ~ (bins-1)^2 / (2 n ln 2)."""
+    rng = np.random.default_rng(0)
+    images = rng.random((201, 28, 28))
+    measured = simlab.scores(images[0], images[1:], "mutual_information", bins=bins).mean()
+    predicted = (bins - 1) ** 2 / (2 * 784 * math.log(2))
+    assert measured == pytest.approx(predicted, rel=0.15)
