@@ -352,9 +352,15 @@ def scores(
 
     Notes
     -----
-    Chunks of 256 images are processed at a time, so extra memory stays bounded (a few MB)
+    Chunks of 256 images are processed at a time, so extra memory stays bounded (under 16 MB)
     whatever N is. The formulas are those of the pair functions (:func:`simlab.pearson`,
     :func:`simlab.ssim`, :func:`simlab.mutual_information`, ...), applied to a stack.
+
+    With a ``Dataset``, the first query also stores what does not depend on the query, keyed by
+    the options that change it: per 28x28 image, 6.3 kB for Pearson (the standardised image),
+    0.8 kB for MI/NMI (bin indices and entropy, per ``bins``), 7.7 kB for SSIM with the 7x7
+    window (local means and variances; 5.2 kB for the Gaussian one). At most 1 GiB is kept per
+    data set; beyond that, queries are computed one-off.
 
     References
     ----------
