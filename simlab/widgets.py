@@ -164,6 +164,8 @@ class CompareApp:
 
     def __init__(self, dataset: Any = None, *, a: int = 0, b: int | None = None, metric: str = "ssim",
                  k: int = 8, seed: int = 0) -> None:
+        from scipy import ndimage  # noqa: F401  (now, so the first rotate or blur does not pause)
+
         import simlab
 
         from ._validation import check_choice, check_positive_int
