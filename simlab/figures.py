@@ -1054,7 +1054,7 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
             ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=1)
         ax.axhline(chance[name], color="black", ls="--", lw=1.5)
         ax.text(len(metrics) - 0.5, chance[name] + 0.015, f"chance {chance[name]:.3f}", ha="right",
-                va="bottom", fontsize=10)
+                va="bottom", fontsize=10, bbox={"facecolor": "white", "edgecolor": "black", "pad": 2})
         ax.set_xticks(x, [m.replace("normalized_mutual_information", "NMI").replace("mutual_information", "MI")
                           for m in metrics], rotation=30, ha="right")
         ax.set_ylim(0, 1.08)
