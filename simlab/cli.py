@@ -43,13 +43,13 @@ import math
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
-__all__ = ["Operand", "build_parser", "load_operand", "main"]
+__all__ = ["CLIError", "Operand", "build_parser", "load_operand", "main", "parse_dataset_argument"]
 
 PROG = "simlab"
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -144,13 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    compare = commands.add_parser(
-        "compare",
-        help="every metric for two images, as a table",
-        description="Print every metric (or those named) for images A and B, with the direction "
-        "that means 'more similar'. All inputs are scaled to a common range of 1 first.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    compare = _add_command(
+        commands, "compare", "every metric for two images, as a table",
+        "Print every metric (or those named) for images A and B, with the direction that means "
+        "'more similar'. All inputs are scaled to a common range of 1 first.",
     )
     compare.add_argument("a", metavar="A", help="first image: a file or a data-set reference")
     compare.add_argument("b", metavar="B", help="second image: a file or a data-set reference")
@@ -168,13 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="save the two images, their difference and the SSIM map to this file",
     )
 
-    rank = commands.add_parser(
-        "rank",
-        help="the nearest neighbours of an image in a data set",
-        description="Rank the images of a data set by their similarity to QUERY and print the "
-        "k most similar, best first, with index, class and score.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    rank = _add_command(
+        commands, "rank", "the nearest neighbours of an image in a data set",
+        "Rank the images of a data set by their similarity to QUERY and print the k most similar, "
+        "best first, with index, class and score.",
     )
     rank.add_argument("query", metavar="QUERY", help="the query image: a file or a data-set reference")
     rank.add_argument(
@@ -190,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="save the query and its neighbours to this file",
     )
     return parser
+
+
+def _add_command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name, help=summary, description=description, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _add_common(sub: argparse.ArgumentParser) -> None:
@@ -217,12 +218,6 @@ class Operand:
     split: str | None = None
     index: int | None = None
     scaled_by: float = 1.0
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    def describe(self) -> str:
-        """One line: the argument, the class if known, the shape."""
-        who = f" (class {self.class_name})" if self.class_name is not None else ""
-        return f"{self.text}{who}, {self.image.shape[0]}x{self.image.shape[1]}"
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON description (without the pixels)."""
