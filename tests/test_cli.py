@@ -88,6 +88,11 @@ def files(tmp_path_factory, letters) -> dict[str, Path]:
     }
     with open(paths["notmnist.pickle"], "wb") as handle:
         pickle.dump(course, handle)
+    paths["classes"] = folder / "classes"  # a folder of image files, one sub-folder per class
+    for k, name in enumerate("AB"):
+        (paths["classes"] / name).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(u8[2 * k + i], mode="L").save(paths["classes"] / name / f"{i}.png")
     paths["broken.png"] = folder / "broken.png"
     paths["broken.png"].write_bytes(b"this is not a PNG")
     paths["u8"] = u8
@@ -174,6 +179,13 @@ def test_compare_npz_and_pickle_references(files):
         expected = simlab.compare(*raw, data_range=1.0).as_dict()  # the file's own pixels, unrounded
         for name in expected:
             np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+def test_compare_folder_reference_equals_simlab_compare_on_the_loaded_folder(files):
+    ds = simlab.load_dataset(str(files["classes"]))
+    got = run_json("compare", f"{files['classes']}:0", f"{files['classes']}:3")
+    assert_same_numbers(values(got), simlab.compare(ds[0], ds[3], data_range=1.0).as_dict())
+    assert (got["a"]["class"], got["b"]["class"]) == (ds.class_name(0), ds.class_name(3))
 
 
 def test_compare_selected_metrics_in_the_order_named_and_bins(letters):
@@ -267,6 +279,7 @@ def _error_cases(files: dict) -> dict[str, tuple[list[str], str]]:
         "float_npy_without_range": (["compare", f["a_float.npy"], f["b_float.npy"]], "--data-range"),
         "stack_npy_without_index": (["compare", f["stack.npy"], "letters:0"], ":0"),
         "npz_without_index": (["compare", f["data.npz"], "letters:0"], ":0"),
+        "folder_without_index": (["compare", f["classes"], "letters:0"], "folder"),
         "not_an_image": (["compare", f["broken.png"], "letters:0"], "cannot read"),
         "missing_argument": (["compare", "letters:0"], "required"),
         "unknown_command": (["frobnicate"], "frobnicate"),
@@ -281,7 +294,8 @@ def _error_cases(files: dict) -> dict[str, tuple[list[str], str]]:
 ERROR_NAMES = [
     "missing_file", "bad_index", "index_out_of_range", "unknown_dataset", "unknown_split",
     "shape_mismatch", "unknown_metric", "bins_not_a_number", "bins_zero", "negative_data_range",
-    "float_npy_without_range", "stack_npy_without_index", "npz_without_index", "not_an_image",
+    "float_npy_without_range", "stack_npy_without_index", "npz_without_index", "folder_without_index",
+    "not_an_image",
     "missing_argument", "unknown_command", "k_zero", "rank_unknown_metric", "rank_query_shape",
     "rank_missing_dataset", "bad_figure_format",
 ]
