@@ -111,6 +111,14 @@ def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, 
         timeout=UPDATE_TIMEOUT_MS,
     )
     _wait_for_pearson(page, a_index, 700, dx=2)
+    # a button: "same class" gives B of A's class (B is an 'I' now, A an 'A')
+    table = _table_text(page)
+    page.click(".simlab-same-class")
+    page.wait_for_function("before => document.querySelector('.simlab-metrics').innerText !== before",
+                           arg=table, timeout=UPDATE_TIMEOUT_MS)
+    classes = [page.locator(f".simlab-{x}-class select").input_value() for x in "ab"]
+    assert classes[0] == classes[1] == "A", classes  # notebook 05 starts with two A's
+    assert page.locator(".simlab-b input").input_value() not in ("700", str(a_index))
     # the input cells are hidden in Voilà: only the app, the prose and the outputs remain
     assert page.locator(".jp-InputArea-editor").count() == 0
     assert "Traceback" not in page.inner_text("body")
