@@ -13,6 +13,7 @@ app's neighbour search, notebook 06's retrieval) only compute what involves the 
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -133,11 +134,12 @@ class _Information(_Kernel):
 
     def stats(self, prepared: np.ndarray) -> tuple:
         idx = information._digitize(prepared, self.bins, self.dtype)[0]
-        h_x = self._entropy(information._marginal_counts(idx, self.bins))
-        return idx.astype(self.small), h_x
+        h_nats = information._entropy(information._marginal_counts(idx, self.bins), math.e)
+        return idx.astype(self.small), h_nats  # in nats, whatever the base: the cache serves all
 
     def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
-        idx, h_x = stats
+        idx, h_nats = stats
+        h_x = h_nats / math.log(self.base)  # bit for bit _entropy(..., base)
         counts = information._joint_counts(self.idx_q, idx.astype(np.intp), self.bins)
         h_ab = self._entropy(counts.reshape(counts.shape[0], -1))
         mi = information._terms_from_entropies(self.h_q, h_x, h_ab)
@@ -225,13 +227,13 @@ def _checked_stack(images: Any, shape: tuple[int, ...] | None = None) -> np.ndar
     return arr
 
 
-def _chunks(stack: np.ndarray, start: int = 0) -> Iterator[tuple[int, int, np.ndarray]]:
+def _chunks(stack: np.ndarray, start: int = 0, check: bool = True) -> Iterator[tuple[int, int, np.ndarray]]:
     """(first, last, chunk) on the global grid of ``_CHUNK`` images, from the chunk holding ``start``."""
     n = stack.shape[0]
     for s in range((start // _CHUNK) * _CHUNK, n, _CHUNK):
         e = min(s + _CHUNK, n)
         chunk = stack[s:e]
-        if chunk.dtype.kind == "f":
+        if check and chunk.dtype.kind == "f":
             as_stack(chunk, f"images[{s}:{e}]")  # NaN / inf, named by position
         yield s, e, chunk
 
@@ -289,7 +291,9 @@ def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0,
         if used + kernel.nbytes_per_image * n <= _CACHE_BUDGET:
             fill = []
     n_chunks = -(-(n - (start // _CHUNK) * _CHUNK) // _CHUNK)
-    for s, e, chunk in _progress(_chunks(stack, start), n_chunks, progress, desc):
+    finite_key = ("finite", stack.shape)  # a Dataset's read-only images are checked only once
+    checked = cache is not None and cache.get(finite_key, False)
+    for s, e, chunk in _progress(_chunks(stack, start, check=not checked), n_chunks, progress, desc):
         prepared = kernel.prepare(chunk)
         if cached is not None:
             values = kernel.score(prepared, cached[0][s // _CHUNK])
@@ -302,6 +306,8 @@ def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0,
         out[s + lo - start : e - start] = values[lo:]
     if fill is not None:
         cache[key] = (fill, kernel.nbytes_per_image * n)
+    if cache is not None and start == 0:
+        cache[finite_key] = True
     return out
 
 

@@ -40,6 +40,11 @@ def _pair(metric, a, b, options, data_range=1.0):
         return getattr(simlab, metric)(a, b, **kwargs)
 
 
+def _n_cached(ds):
+    """How many sets of per-image statistics a Dataset holds (not counting its 'checked finite' flag)."""
+    return sum(isinstance(key[0], tuple) for key in ds._cache)
+
+
 def _loop(metric, query, stack, options, data_range=1.0):
     return np.array([_pair(metric, query, x, options, data_range) for x in stack])
 
@@ -67,7 +72,7 @@ def test_scores_on_a_dataset_cached_and_uncached_are_equal(metric, options):
     ds = Dataset(STACK, LETTERS.labels[:N], LETTERS.classes)
     plain = simlab.scores(QUERY, STACK, metric, data_range=1.0, **options)
     first = simlab.scores(QUERY, ds, metric, **options)  # fills the cache
-    assert len(ds._cache) == (0 if metric in ("mse", "psnr") else 1)
+    assert _n_cached(ds) == (0 if metric in ("mse", "psnr") else 1)
     again = simlab.scores(QUERY, ds, metric, **options)  # uses it
     other = simlab.scores(LETTERS.images[2000], ds, metric, **options)
     np.testing.assert_allclose(first, plain, rtol=0, atol=1e-12)
@@ -83,7 +88,11 @@ def test_cache_is_keyed_on_the_metric_parameters():
     for bins in (16, 4, 16):
         got = simlab.scores(QUERY, ds, "mutual_information", bins=bins)
         np.testing.assert_allclose(got, _loop("mutual_information", QUERY, STACK[:40], {"bins": bins}), rtol=0, atol=1e-12)
-    assert len(ds._cache) == 5  # ssim 7, 3, gaussian; mi 16, 4
+    for base in (np.e, 2, 10):  # the cached entropies serve every base
+        got = simlab.scores(QUERY, ds, "mutual_information", bins=4, base=base)
+        expected = _loop("mutual_information", QUERY, STACK[:40], {"bins": 4, "base": base})
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert _n_cached(ds) == 5  # ssim 7, 3, gaussian; mi 16, 4
 
 
 def test_cached_mi_follows_the_query_dtype_like_histogram2d():
@@ -168,7 +177,7 @@ def test_pairwise_pearson_equals_np_corrcoef_of_the_flattened_stack():
 def test_pairwise_on_a_dataset_reuses_its_cache():
     ds = LETTERS[:30]
     first = simlab.pairwise(ds, "ssim")
-    assert len(ds._cache) == 1
+    assert _n_cached(ds) == 1
     np.testing.assert_array_equal(simlab.pairwise(ds, "ssim"), first)
 
 
