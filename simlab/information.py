@@ -70,22 +70,25 @@ def _digitize(stack: np.ndarray, bins: int, dtype: np.dtype) -> tuple[np.ndarray
     lo = np.where(flat, lo - dtype.type(0.5), lo)
     hi = np.where(flat, hi + dtype.type(0.5), hi)
     edges = np.linspace(lo, hi, bins + 1, axis=-1)
-    lo64 = lo.astype(np.float64)
-    hi64 = hi.astype(np.float64)
-    scale = bins / (hi64 - lo64)
-    t = x.astype(np.float64)
-    t -= lo64[:, None]
-    t *= scale[:, None]  # position in units of bins: exact edges at 0, 1, ..., bins
+    # position in units of bins (edges at 0, 1, ..., bins), computed in dtype
+    with np.errstate(over="ignore", divide="ignore"):
+        scale = (bins / (hi.astype(np.float64) - lo)).astype(dtype)
+    degenerate = ~np.isfinite(scale)  # a range of a few ulps: every value is placed exactly below
+    scale[degenerate] = 0
+    t = x - lo[:, None]
+    t *= scale[:, None]
     idx = t.astype(np.intp)
     np.minimum(idx, bins - 1, out=idx)
-    # an edge rounded to dtype may sit off its integer by a few ulps: settle values near one exactly
-    slack = 16 * np.finfo(dtype).eps * (np.abs(lo64) + np.abs(hi64)) * scale + 1e-9
+    # t and the edges (rounded to dtype) are off by a few ulps: settle values near an edge exactly
+    eps = float(np.finfo(dtype).eps)
+    slack = (16 * eps * (np.abs(lo) + np.abs(hi)) * scale + 8 * eps * bins + 1e-9).astype(dtype)
     dist = np.rint(t)
     dist -= t
     np.abs(dist, out=dist)
     near = dist < slack[:, None]
-    near &= t > 0  # the minimum is exactly edge 0
+    near &= (t > 0) | (edges[:, 1] == edges[:, 0])[:, None]  # the minimum is in bin 0 unless edges repeat
     near &= x != hi[:, None]  # the maximum goes into the last bin
+    near |= degenerate[:, None]
     rows, cols = np.nonzero(near)
     if rows.size:
         values = x[rows, cols]

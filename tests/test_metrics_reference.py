@@ -278,3 +278,18 @@ def test_mi_of_independent_images_is_the_bias_the_docstring_states(bins):
     measured = simlab.scores(images[0], images[1:], "mutual_information", bins=bins).mean()
     predicted = (bins - 1) ** 2 / (2 * 784 * math.log(2))
     assert measured == pytest.approx(predicted, rel=0.15)
+
+
+def test_joint_histogram_matches_numpy_on_awkward_ranges():
+    """Tiny ranges far from 0 (float32 edges that repeat), a few levels, many bins, one bin."""
+    rng = np.random.default_rng(5)
+    for case in range(600):
+        dtype = (np.float32, np.float64)[case % 2]
+        offset = rng.choice([0, 1e-3, 1, 100, 1e4, -5e3, 1e7])
+        spread = rng.choice([1e-30, 1e-6, 1e-3, 1, 10, 1e3])
+        levels = (rng.random((9, 11)), rng.integers(0, 7, (9, 11)) / 7, np.round(rng.random((9, 11)) * 255) / 255)[case % 3]
+        a = (offset + spread * levels).astype(dtype)
+        b = rng.random((9, 11)).astype(dtype)
+        bins = int(rng.choice([1, 2, 3, 5, 7, 16, 32, 100]))
+        expected = np.histogram2d(a.ravel(), b.ravel(), bins)[0]
+        np.testing.assert_array_equal(joint_histogram(a, b, bins)[0], expected, err_msg=f"{dtype} {offset} {spread} {bins}")
