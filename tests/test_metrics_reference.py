@@ -293,3 +293,14 @@ def test_joint_histogram_matches_numpy_on_awkward_ranges():
         bins = int(rng.choice([1, 2, 3, 5, 7, 16, 32, 100]))
         expected = np.histogram2d(a.ravel(), b.ravel(), bins)[0]
         np.testing.assert_array_equal(joint_histogram(a, b, bins)[0], expected, err_msg=f"{dtype} {offset} {spread} {bins}")
+
+
+@pytest.mark.parametrize("contrast", [1e-3, 1e-6, 1e-9])
+def test_pearson_of_almost_constant_images_matches_scipy(contrast):
+    """Tiny contrast on a large offset: the variance would cancel in a naive sum-of-squares formula."""
+    rng = np.random.default_rng(1)
+    b = rng.random((28, 28))
+    stack = np.stack([0.5 + contrast * rng.random((28, 28)), b, 1000 + contrast * b])
+    expected = [pearsonr(b.ravel(), x.ravel())[0] for x in stack]
+    np.testing.assert_allclose(simlab.scores(b, stack, "pearson"), expected, rtol=0, atol=1e-12)
+    assert abs(simlab.pearson(b, stack[0]) - expected[0]) <= TOL
