@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import warnings
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +49,7 @@ _OPTIONS = {
 }
 
 _CHUNK = 256  # images per chunk: a chunk's working set stays in the CPU cache
+_WORKERS = 2  # threads over chunks (at most the number of cores)
 _CACHE_BUDGET = 1 << 30  # bytes of cached statistics per data set, at most
 _COST_US = {"pearson": 1, "mse": 1, "psnr": 1, "ssim": 6, "mutual_information": 6, "normalized_mutual_information": 6}
 _PROGRESS_SECONDS = 2.0  # progress=None shows a bar for jobs expected to take longer than this
@@ -293,17 +296,30 @@ def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0,
     n_chunks = -(-(n - (start // _CHUNK) * _CHUNK) // _CHUNK)
     finite_key = ("finite", stack.shape)  # a Dataset's read-only images are checked only once
     checked = cache is not None and cache.get(finite_key, False)
-    for s, e, chunk in _progress(_chunks(stack, start, check=not checked), n_chunks, progress, desc):
+
+    def work(item: tuple[int, int, np.ndarray]) -> tuple[int, int, tuple | None, np.ndarray]:
+        s, e, chunk = item
         prepared = kernel.prepare(chunk)
         if cached is not None:
-            values = kernel.score(prepared, cached[0][s // _CHUNK])
-        elif fill is not None:
-            fill.append(kernel.stats(prepared))
-            values = kernel.score(prepared, fill[-1])
+            return s, e, None, kernel.score(prepared, cached[0][s // _CHUNK])
+        if fill is not None:
+            stats = kernel.stats(prepared)
+            return s, e, stats, kernel.score(prepared, stats)
+        return s, e, None, kernel.score_once(prepared)
+
+    chunks = _chunks(stack, start, check=not checked)
+    workers = min(_WORKERS, os.cpu_count() or 1, n_chunks)
+    with contextlib.ExitStack() as stack_of_contexts:
+        if workers > 1:  # numpy and BLAS release the GIL: one chunk per core at a time
+            pool = stack_of_contexts.enter_context(ThreadPoolExecutor(workers))
+            results: Iterable = pool.map(work, chunks)
         else:
-            values = kernel.score_once(prepared)
-        lo = max(start - s, 0)
-        out[s + lo - start : e - start] = values[lo:]
+            results = map(work, chunks)
+        for s, e, stats, values in _progress(results, n_chunks, progress, desc):
+            if fill is not None:
+                fill.append(stats)
+            lo = max(start - s, 0)
+            out[s + lo - start : e - start] = values[lo:]
     if fill is not None:
         cache[key] = (fill, kernel.nbytes_per_image * n)
     if cache is not None and start == 0:
