@@ -144,6 +144,14 @@ class _Information(_Kernel):
         idx, h_nats = stats
         h_x = h_nats / math.log(self.base)  # bit for bit _entropy(..., base)
         counts = information._joint_counts(self.idx_q, idx.astype(np.intp), self.bins)
+        return self._from_counts(counts, h_x)
+
+    def score_once(self, prepared: np.ndarray) -> np.ndarray:
+        idx = information._digitize(prepared, self.bins, self.dtype)[0]
+        counts = information._joint_counts(self.idx_q, idx, self.bins)
+        return self._from_counts(counts, self._entropy(counts.sum(axis=1)))  # as the pair function
+
+    def _from_counts(self, counts: np.ndarray, h_x: np.ndarray) -> np.ndarray:
         h_ab = self._entropy(counts.reshape(counts.shape[0], -1))
         mi = information._terms_from_entropies(self.h_q, h_x, h_ab)
         if self.method is None:

@@ -126,7 +126,7 @@ def _entropy(counts: np.ndarray, base: float) -> np.ndarray:
         # integer counts with one total (the batch case): p log p from a small table
         table = np.arange(int(counts.max()) + 1, dtype=np.float64) / total[0]
         table[1:] *= np.log(table[1:])
-        plogp = table[counts]
+        plogp = np.take(table, counts)
     else:
         p = counts / total[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):
