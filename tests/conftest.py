@@ -104,7 +104,13 @@ def page(browser: object) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="simlab-screenshots-"))
+    """A fresh temporary folder, or ``$SIMLAB_SCREENSHOTS`` (how the README's screenshot is made)."""
+    chosen = os.environ.get("SIMLAB_SCREENSHOTS")
+    if chosen:
+        path = Path(chosen)
+        path.mkdir(parents=True, exist_ok=True)
+    else:
+        path = Path(tempfile.mkdtemp(prefix="simlab-screenshots-"))
     print(f"\nbrowser screenshots go to {path}")
     return path
 
