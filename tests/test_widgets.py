@@ -9,9 +9,7 @@ import pytest
 
 import simlab
 from simlab import transforms
-
-pytest.importorskip("ipywidgets")
-from simlab.widgets import compare  # noqa: E402
+from simlab.widgets import compare
 
 CSS_CLASSES = [
     "simlab-compare", "simlab-a", "simlab-b", "simlab-a-class", "simlab-b-class", "simlab-random-pair",
