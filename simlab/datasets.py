@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,10 @@ _SPLITS = ("train", "valid", "test")
 
 
 def data_dir() -> Path:
-    """The folder of the built-in data: ``$SIMLAB_DATA`` if set, else the repository's ``data/``.
+    """The folder of the built-in data.
+
+    ``$SIMLAB_DATA`` if set; else the repository's ``data/`` (an editable install, as the README
+    sets up); else ``<prefix>/share/simlab/data``, where a regular ``pip install .`` puts a copy.
 
     Examples
     --------
@@ -42,7 +46,13 @@ def data_dir() -> Path:
     True
     """
     env = os.environ.get("SIMLAB_DATA")
-    return Path(env).expanduser() if env else Path(__file__).resolve().parent.parent / "data"
+    if env:
+        return Path(env).expanduser()
+    repository = Path(__file__).resolve().parent.parent / "data"
+    installed = Path(sys.prefix) / "share" / "simlab" / "data"
+    if not (repository / BUILTINS["letters"][0]).is_file() and installed.is_dir():
+        return installed
+    return repository
 
 
 def _frozen(array: np.ndarray, original: Any = None) -> np.ndarray:
