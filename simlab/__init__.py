@@ -46,6 +46,7 @@ _SUBMODULES = {
     "correlation",
     "datasets",
     "errors",
+    "evaluation",
     "exercises",
     "figures",
     "information",
