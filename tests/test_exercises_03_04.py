@@ -148,13 +148,39 @@ def test_nb04_border_answer_is_the_part_skimage_averages() -> None:
     from skimage.metrics import structural_similarity
 
     p, q = nb04.exercise_pair()
-    score, full = structural_similarity(p, q, data_range=1.0, gaussian_weights=True, sigma=1.5, full=True)
+    score, full = structural_similarity(p, q, data_range=1.0, gaussian_weights=True, sigma=1.0, full=True)
     side = math.isqrt(nb04.q2.answer())
     pad = (28 - side) // 2
-    assert side * side == nb04.q2.answer()
+    assert side * side == nb04.q2.answer() == 400                 # radius int(3.5 * 1.0 + 0.5) = 4
     assert math.isclose(full[pad:-pad, pad:-pad].mean(), score, rel_tol=1e-12)
+    assert not math.isclose(full[pad + 1:-pad - 1, pad + 1:-pad - 1].mean(), score, rel_tol=1e-6)
 
 
 def test_nb04_constants_answer_follows_the_paper() -> None:
     c1, c2 = nb04.q3.answer()
-    assert math.isclose(c1, 6.5025) and math.isclose(c2, 58.5225)
+    span = np.iinfo(np.uint16).max - np.iinfo(np.uint16).min
+    assert math.isclose(c1, (0.01 * span) ** 2) and math.isclose(c2, (0.03 * span) ** 2)
+
+
+def test_nb03_q3_mistakes_are_what_the_libraries_give() -> None:
+    from skimage.metrics import normalized_mutual_information
+    from sklearn.metrics import normalized_mutual_info_score
+
+    p, q = nb03.exercise_pair()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        raw = normalized_mutual_info_score(p.ravel(), q.ravel())
+    assert nb03.q3.check(raw).mistake == "raw_floats"
+    assert nb03.q3.check(normalized_mutual_information(p, q)).mistake == "skimage_default_bins"
+
+
+def test_nb03_fixed_range_mistakes_are_bins_over_zero_to_one() -> None:
+    from sklearn.metrics import mutual_info_score
+
+    p, q = nb03.exercise_pair()
+    edges = np.linspace(0, 1, 17)
+    counts, _ = np.histogram(p, bins=edges)
+    prob = counts[counts > 0] / counts.sum()
+    assert nb03.q1.check(float(-(prob * np.log2(prob)).sum())).mistake == "fixed_range"
+    labels = [np.digitize(x.ravel(), edges[1:-1]) for x in (p, q)]
+    assert nb03.q2.check(mutual_info_score(*labels) / math.log(2)).mistake == "fixed_range"

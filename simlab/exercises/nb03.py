@@ -71,11 +71,43 @@ def _all_edges_mi_bits() -> float:
     return float(mutual_info_score(*labels)) / _LN2
 
 
-def _nmi(method: str) -> float:
+def _nmi(method: str, bins: int = _BINS) -> float:
     from ..information import normalized_mutual_information
 
     p, q = exercise_pair()
-    return normalized_mutual_information(p, q, bins=_BINS, method=method)
+    return normalized_mutual_information(p, q, bins=bins, method=method)
+
+
+def _raw_float_nmi() -> float:
+    """sklearn's normalized_mutual_info_score on raw float pixels: every distinct value a label."""
+    import warnings
+
+    from sklearn.metrics import normalized_mutual_info_score
+
+    p, q = exercise_pair()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return float(normalized_mutual_info_score(p.ravel(), q.ravel()))
+
+
+def _fixed_range_counts(image: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
+    """Histogram (or joint histogram) with 16 bins over the fixed range [0, 1], not min..max."""
+    if other is None:
+        return np.histogram(image, bins=_BINS, range=(0.0, 1.0))[0]
+    return np.histogram2d(image.ravel(), other.ravel(), bins=_BINS, range=[[0.0, 1.0], [0.0, 1.0]])[0]
+
+
+def _fixed_range_entropy() -> float:
+    from ..information import entropy
+
+    return entropy(_fixed_range_counts(exercise_pair()[0]), base=2)
+
+
+def _fixed_range_mi() -> float:
+    from ..information import entropy
+
+    joint = _fixed_range_counts(*exercise_pair())
+    return entropy(joint.sum(axis=1)) + entropy(joint.sum(axis=0)) - entropy(joint)
 
 
 def _near(value: Any) -> Any:
@@ -113,6 +145,11 @@ q1 = Question(
                 "You counted every distinct grey level as its own bin (e.g. np.unique(p, "
                 "return_counts=True)): bin the pixels first, np.histogram(p, bins=16).",
                 example=_q1_distinct),
+        Mistake("fixed_range", _near(_fixed_range_entropy),
+                "You spread the 16 bins over the fixed range [0, 1] (range=(0, 1), or edges "
+                "np.linspace(0, 1, 17)). np.histogram's bins, like simlab's, span the image's own "
+                "minimum..maximum: np.histogram(p, bins=16) without range=.",
+                example=_fixed_range_entropy),
         Mistake("sign", _near(lambda: -_q1_answer()),
                 "An entropy is never negative: H = -sum(p * log2(p)). You dropped the minus sign.",
                 example=lambda: -_q1_answer()),
@@ -154,6 +191,11 @@ q2 = Question(
         Mistake("bins_100", _near(lambda: _mi(bins=100)),
                 "That is MI with 100 bins (scikit-image's default), inflated by the few-pixels bias; "
                 "the question asks for 16.", example=lambda: _mi(bins=100)),
+        Mistake("fixed_range", _near(_fixed_range_mi),
+                "You cut both images into 16 bins over the fixed range [0, 1] (e.g. edges "
+                "np.linspace(0, 1, 17)). The question, like simlab and np.histogram2d, uses 16 bins over "
+                "each image's own minimum..maximum: edges = np.histogram_bin_edges(p, bins=16).",
+                example=_fixed_range_mi),
     ],
     hint=["mutual_info_score wants labels: give each pixel the number of its bin.",
           "edges = np.histogram_bin_edges(p, bins=16); labels_p = np.digitize(p.ravel(), edges[1:-1]); "
@@ -187,6 +229,19 @@ q3 = Question(
         _q3_mistake("max", "That divides by max(H(A), H(B)); scikit-learn's default is the arithmetic mean."),
         Mistake("unnormalised", _near(_mi),
                 "That is the plain MI in bits: normalise it by an entropy.", example=_mi),
+        Mistake("raw_floats", _near(_raw_float_nmi),
+                "You passed raw float pixels to normalized_mutual_info_score (Mistake 1 of the notebook): "
+                "it treats every distinct grey level as its own label. Bin each image into 16 bins first "
+                "and pass the bin labels.", example=_raw_float_nmi),
+        Mistake("skimage_default_bins", _near(lambda: _nmi("studholme", bins=100)),
+                "That is skimage.metrics.normalized_mutual_information with its default bins=100 "
+                "(Mistake 3 of the notebook): Studholme's NMI, inflated by 100 bins on 784 pixels. The "
+                "question asks for scikit-learn's default normalisation with 16 bins.",
+                example=lambda: _nmi("studholme", bins=100)),
+        Mistake("bins_100", _near(lambda: _nmi("arithmetic", bins=100)),
+                "Right normalisation, but with 100 bins (scikit-image's default), inflated by the "
+                "few-pixels bias: the question asks for 16 bins.",
+                example=lambda: _nmi("arithmetic", bins=100)),
     ],
     hint="Look up average_method in the docstring of normalized_mutual_info_score.",
     solution=("answer_3 = simlab.normalized_mutual_information(p, q, bins=16, method='arithmetic')\n"
@@ -230,7 +285,8 @@ def _misses(letter: str) -> Any:
 
 q4 = Question(
     "Question 4",
-    "Which of these leave MI(p, q) (16 bins) unchanged? Answer with a set of letters, e.g. {'a', 'b'}. "
+    "Which of these leave MI(p, q) (16 bins) unchanged (up to bin-edge effects)? Answer with a set of "
+    "letters, e.g. {'a', 'b'}. "
     + "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()),
     answer=lambda: set(_UNCHANGED),
     correct=lambda answer: _choices(answer) == _UNCHANGED,
@@ -252,12 +308,14 @@ q4 = Question(
                 "together, and the joint histogram never knew where a pair came from.",
                 example=lambda: {"a"}),
         Mistake("missed_inversion", _misses("a"),
-                "(a) also leaves MI unchanged: 1 - q is a one-to-one relabelling of q's grey levels (its "
-                "bins are just reversed). Pearson's r changes sign; MI does not care.",
+                "(a) also leaves MI unchanged, up to bin-edge effects: 1 - q relabels q's grey levels "
+                "one-to-one, so its bins come in reverse order; only a pixel lying exactly on a bin edge "
+                "can change bins (not the case for p and q). Pearson's r changes sign; MI does not care.",
                 example=lambda: {"c"}),
     ],
     hint="MI depends only on the joint histogram of the pairs (p[i, j], q[i, j]). Which changes keep "
          "every pair, up to renaming q's bins one-to-one?",
     solution=("answer_4 = {'a', 'c'}\n"
-              "# check: simlab.mutual_information(p, 1 - q) == simlab.mutual_information(p, q)"),
+              "# check: simlab.mutual_information(p, 1 - q) == simlab.mutual_information(p, q)\n"
+              "# (equal here; for an image with a pixel exactly on a bin edge, (a) can differ slightly)"),
 )

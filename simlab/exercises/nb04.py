@@ -6,8 +6,8 @@ copy of it, float64 in [0, 1] (so ``data_range=1.0``).
 Examples
 --------
 >>> from simlab.exercises import nb04 as ex
->>> bool(ex.q2.check(324)), ex.q2.check(784).mistake
-(True, 'whole_map')
+>>> bool(ex.q2.check(784)), ex.q2.check(784).mistake
+(False, 'whole_map')
 """
 
 from __future__ import annotations
@@ -100,32 +100,62 @@ def _integer(answer: Any) -> int | None:
     return int(value) if value is not None and float(value).is_integer() else None
 
 
+_Q2_SIGMA = 1.0  # the notebook works the example through for sigma = 1.5 (324 pixels); this asks for 1.0
+
+
+def _averaged_pixels(**kwargs: Any) -> int:
+    """How many pixels of the 28x28 map scikit-image averages, from the pad simlab reports."""
+    from ..structural import ssim_components
+
+    p, q = exercise_pair()
+    pad = ssim_components(p, q, data_range=1.0, **kwargs).pad
+    return (p.shape[0] - 2 * pad) * (p.shape[1] - 2 * pad)
+
+
+def _q2_answer() -> int:
+    return _averaged_pixels(gaussian_weights=True, sigma=_Q2_SIGMA)
+
+
+def _q2_is(value: Any) -> Any:
+    return lambda answer: _integer(answer) == (value() if callable(value) else value)
+
+
+def _side(answer: Any) -> bool:
+    side = math.isqrt(_q2_answer())
+    return _integer(answer) in (side, side + 1)
+
+
 q2 = Question(
     "Question 2",
-    "With the Gaussian window (gaussian_weights=True, sigma=1.5, which scikit-image truncates at 3.5 sigma), "
-    "how many of the 784 pixels of a 28x28 SSIM map are averaged into the SSIM score?",
-    answer=lambda: 324,
-    correct=equals(324),
+    "With a Gaussian window of sigma=1.0 (gaussian_weights=True, sigma=1.0; scikit-image truncates it "
+    "at 3.5 sigma), how many of the 784 pixels of a 28x28 SSIM map are averaged into the SSIM score?",
+    answer=_q2_answer,
+    correct=_q2_is(_q2_answer),
     mistakes=[
         Mistake("whole_map", equals(784),
                 "784 is the whole map. The windows of pixels near the border stick out of the image, and "
                 "scikit-image crops them before averaging.", example=lambda: 784),
-        Mistake("uniform_window", equals(484),
-                "484 = 22x22 is right for the 7x7 uniform window (3 pixels cropped per side). The "
-                "Gaussian window with sigma 1.5 is 11x11: its radius is int(3.5 * 1.5 + 0.5) = 5.",
-                example=lambda: 484),
-        Mistake("one_window", equals(121),
-                "121 is the number of pixels in one 11x11 window, not in the averaged part of the map.",
-                example=lambda: 121),
-        Mistake("side_only", lambda answer: _integer(answer) in (18, 22),
+        Mistake("sigma_1_5", _q2_is(lambda: _averaged_pixels(gaussian_weights=True, sigma=1.5)),
+                "That is the count for sigma = 1.5 (the notebook's example, an 11x11 window). Redo it for "
+                "sigma = 1.0: the radius is int(3.5 * 1.0 + 0.5).",
+                example=lambda: _averaged_pixels(gaussian_weights=True, sigma=1.5)),
+        Mistake("radius_3", _q2_is(lambda: _averaged_pixels()),
+                "That is (28 - 2*3)**2: a radius of 3, the 7x7 uniform window (or a Gaussian cut at "
+                "3 sigma). scikit-image cuts its Gaussian at 3.5 sigma: radius int(3.5 * sigma + 0.5).",
+                example=lambda: _averaged_pixels()),
+        Mistake("one_window", _q2_is(lambda: (28 - math.isqrt(_q2_answer()) + 1) ** 2),
+                "That is the number of pixels in one window, not in the averaged part of the map.",
+                example=lambda: (28 - math.isqrt(_q2_answer()) + 1) ** 2),
+        Mistake("side_only", _side,
                 "That is the side of the averaged square: the question asks for its number of pixels.",
-                example=lambda: 18),
+                example=lambda: math.isqrt(_q2_answer())),
     ],
     hint=["The radius of scikit-image's Gaussian window is int(truncate * sigma + 0.5) with truncate = 3.5.",
           "A window of radius r is cropped r pixels on every side: (28 - 2r)**2 pixels remain."],
-    solution=("r = int(3.5 * 1.5 + 0.5)          # 5: an 11x11 window\n"
-              "answer_2 = (28 - 2 * r) ** 2       # 18 * 18 = 324\n"
-              "# check: simlab.structural.ssim_components(p, q, data_range=1.0, gaussian_weights=True).pad == 5"),
+    solution=("r = int(3.5 * 1.0 + 0.5)          # 4: a 9x9 window\n"
+              "answer_2 = (28 - 2 * r) ** 2       # 20 * 20\n"
+              "# check: simlab.structural.ssim_components(p, q, data_range=1.0, gaussian_weights=True,\n"
+              "#                                          sigma=1.0).pad == r"),
 )
 
 
@@ -148,31 +178,45 @@ def _pair_is(expected: tuple[float, float]) -> Any:
     return test
 
 
-_C_UINT8 = ((0.01 * 255) ** 2, (0.03 * 255) ** 2)
+_L_UINT16 = 65535  # the notebook prints the constants for ranges up to 255; this asks for uint16
+
+
+def _constants(L: float, K1: float = 0.01, K2: float = 0.03) -> tuple[float, float]:
+    return (K1 * L) ** 2, (K2 * L) ** 2
+
 
 q3 = Question(
     "Question 3",
-    "For two uint8 images (so data_range = 255) and the default K1 = 0.01, K2 = 0.03, what are (C1, C2)?",
-    answer=lambda: _C_UINT8,
-    correct=_pair_is(_C_UINT8),
+    "For two uint16 images (so data_range = 65535) and the default K1 = 0.01, K2 = 0.03, what are "
+    "(C1, C2)?",
+    answer=lambda: _constants(_L_UINT16),
+    correct=lambda answer: _pair_is(_constants(_L_UINT16))(answer),
     mistakes=[
         Mistake("not_a_pair", lambda answer: _two_numbers(answer) is None,
-                "Answer with two numbers, (C1, C2).", example=lambda: 6.5025),
-        Mistake("unit_range", _pair_is((1e-4, 9e-4)),
-                "Those are the constants for data_range = 1. uint8 images span 0..255, so L = 255.",
-                example=lambda: (1e-4, 9e-4)),
-        Mistake("not_squared", _pair_is((0.01 * 255, 0.03 * 255)),
+                "Answer with two numbers, (C1, C2).", example=lambda: _constants(_L_UINT16)[0]),
+        Mistake("unit_range", _pair_is(_constants(1.0)),
+                "Those are the constants for data_range = 1. uint16 images span 0..65535, so L = 65535.",
+                example=lambda: _constants(1.0)),
+        Mistake("uint8_range", _pair_is(_constants(255)),
+                "Those are the constants for uint8 (L = 255). uint16 images span 0..65535.",
+                example=lambda: _constants(255)),
+        Mistake("levels_not_span", _pair_is(_constants(65536)),
+                "Almost: you used L = 65536, the number of grey levels. data_range is the span of the "
+                "values, max - min = 65535 - 0.", example=lambda: _constants(65536)),
+        Mistake("not_squared", _pair_is((0.01 * _L_UINT16, 0.03 * _L_UINT16)),
                 "Almost: the constants are squared, C1 = (K1 * L)**2 and C2 = (K2 * L)**2.",
-                example=lambda: (0.01 * 255, 0.03 * 255)),
-        Mistake("swapped", _pair_is(_C_UINT8[::-1]),
+                example=lambda: (0.01 * _L_UINT16, 0.03 * _L_UINT16)),
+        Mistake("swapped", _pair_is(_constants(_L_UINT16)[::-1]),
                 "Right numbers, swapped order: C1 uses K1 = 0.01 (the smaller one).",
-                example=lambda: _C_UINT8[::-1]),
-        Mistake("c3", _pair_is((_C_UINT8[0], _C_UINT8[1] / 2)),
+                example=lambda: _constants(_L_UINT16)[::-1]),
+        Mistake("c3", _pair_is((_constants(_L_UINT16)[0], _constants(_L_UINT16)[1] / 2)),
                 "The second number is C3 = C2 / 2 (the structure term's constant); the question asks "
-                "for C2.", example=lambda: (_C_UINT8[0], _C_UINT8[1] / 2)),
+                "for C2.", example=lambda: (_constants(_L_UINT16)[0], _constants(_L_UINT16)[1] / 2)),
     ],
-    hint="C1 = (K1 * L)**2 and C2 = (K2 * L)**2, with L = data_range.",
-    solution="answer_3 = ((0.01 * 255) ** 2, (0.03 * 255) ** 2)   # (6.5025, 58.5225)",
+    hint=["C1 = (K1 * L)**2 and C2 = (K2 * L)**2, with L = data_range.",
+          "For an integer dtype, L = np.iinfo(dtype).max - np.iinfo(dtype).min."],
+    solution=("L = np.iinfo(np.uint16).max          # 65535\n"
+              "answer_3 = ((0.01 * L) ** 2, (0.03 * L) ** 2)"),
 )
 
 
