@@ -904,9 +904,9 @@ def window_weights(windows: Mapping[str, Any], *, title: str | None = None) -> S
     fig, axes = new_figure(1, len(values), figsize=(4.4 * len(values) + 1.2, 4.6), squeeze=False)
     for ax, (name, w) in zip(axes[0], values.items()):
         artist = ax.imshow(w, cmap="Greys", vmin=0, vmax=top, interpolation="nearest")
-        ax.set_title(name, fontsize=12)
-        ax.set_xticks(range(w.shape[1]), [str(i - w.shape[1] // 2) for i in range(w.shape[1])], fontsize=8)
-        ax.set_yticks(range(w.shape[0]), [str(i - w.shape[0] // 2) for i in range(w.shape[0])], fontsize=8)
+        ax.set_title(name, fontsize=13)
+        ax.set_xticks(range(w.shape[1]), [str(i - w.shape[1] // 2) for i in range(w.shape[1])], fontsize=11)
+        ax.set_yticks(range(w.shape[0]), [str(i - w.shape[0] // 2) for i in range(w.shape[0])], fontsize=11)
         ax.set_xlabel("offset from the centre pixel")
     fig.colorbar(artist, ax=list(axes[0]), shrink=0.85, label="weight")
     if title:
