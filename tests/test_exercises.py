@@ -18,7 +18,7 @@ import pytest
 import simlab
 import simlab.exercises
 from simlab.exercises import Mistake, Question, ____
-from simlab.exercises._core import close_to, equals
+from simlab.exercises._core import close_to, equals, scalar
 
 MODULES = sorted(
     info.name for info in pkgutil.iter_modules(simlab.exercises.__path__) if info.name.startswith("nb")
@@ -153,3 +153,61 @@ def test_nb01_similarity_function_is_checked_on_several_pairs():
     assert nb01.q5.check(lambda a, b: ____).status == "unanswered"
     verdict = _quiet(nb01.q5.check, lambda a, b: np.corrcoef(a, b).mean())
     assert verdict.mistake == "matrix_mean" and "56x56" in verdict.message
+
+
+def test_nb01_accepts_scipy_pearsonr_on_the_float32_letters():
+    import scipy.stats
+
+    from simlab.exercises import nb01
+
+    test = simlab.datasets.notmnist_dict()["test_dataset"]
+    a, b = test[1], test[2]
+    r32 = scipy.stats.pearsonr(a.ravel(), b.ravel()).statistic  # computed in float32
+    assert r32.dtype == np.float32
+    assert abs(r32 - nb01.q2.answer()) > 1e-6 * abs(nb01.q2.answer())  # a relative 1e-6 would reject it
+    assert nb01.q2.check(r32)
+    assert nb01.q5.check(lambda a, b: scipy.stats.pearsonr(a.ravel(), b.ravel()).statistic)
+    assert not nb01.q2.check(nb01.q2.answer() + 1e-5)  # the tolerance is 1e-6, not loose
+
+
+# ------------------------------------------------------- "close, but rounded", for every question
+
+
+def _scalar_questions() -> list:
+    params = []
+    for module, name, question in QUESTIONS:
+        value = scalar(_quiet(question.answer))
+        if value is not None and np.isfinite(value) and value != round(value):
+            params.append(pytest.param(question, value, id=f"{module}.{name}"))
+    return params
+
+
+def test_a_rounded_number_gets_close_but_rounded_with_the_digits_typed():
+    q = Question("Q", "What is 1 / 7?", answer=lambda: 1 / 7)
+    for typed, digits in ((0.143, 3), (0.14, 2), (np.float32(0.1429), 4), (0.14286, 5)):
+        verdict = q.check(typed)
+        assert not verdict and verdict.mistake == "rounded", (typed, verdict)
+        assert f"only to the {digits} decimals you typed" in verdict.message
+        assert "Pass the full value" in verdict.message
+    for wrong in (0.144, 0.15, 1 / 6, 0, 1):  # not 1/7 rounded to the digits shown
+        assert _quiet(q.check, wrong).mistake is None, wrong
+    assert q.check(1 / 7) and q.check(np.float64(1 / 7))
+
+
+def test_rounded_is_tried_after_the_declared_mistakes_and_can_be_switched_off():
+    q = Question("Q", "r?", answer=lambda: 0.20517,
+                 mistakes=[Mistake("two_digits", equals(0.21), "declared first.")])
+    assert q.check(0.21).mistake == "two_digits" and q.check(0.205).mistake == "rounded"
+    plain = Question("Q", "r?", answer=lambda: 0.20517, rounded=False)
+    assert plain.check(0.205).mistake is None
+
+
+@pytest.mark.parametrize(("question", "value"), _scalar_questions())
+def test_every_numeric_question_says_rounded_for_its_answer_rounded_to_four_decimals(question, value):
+    typed = round(value, 4)
+    verdict = _quiet(question.check, typed)
+    if verdict.correct:  # the question's own tolerance already accepts four decimals
+        assert abs(typed - value) <= 5e-5
+    else:
+        assert verdict.mistake == "rounded", verdict
+        assert "close, but rounded" in verdict.message

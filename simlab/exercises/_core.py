@@ -23,12 +23,17 @@ accepts the right answer and recognises every wrong one it claims to.
 
 The placeholder ``____`` stands for "not answered yet": checking it says so instead of failing, so a
 notebook with blank exercises still runs top to bottom.
+
+Every question whose answer is one number also recognises, without declaring it, a value copied from
+a printout: a wrong number that equals the right one rounded to the digits typed (``0.205`` for
+``0.20517...``) gets "close, but rounded" (``verdict.mistake == "rounded"``); see :func:`rounded_from`.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from decimal import Decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +53,7 @@ __all__ = [
     "is_blank",
     "is_nan",
     "not_a_number",
+    "rounded_from",
     "scalar",
 ]
 
@@ -200,6 +206,10 @@ class Question:
     unanswered : callable, optional
         ``unanswered(answer) -> bool``: the answer still holds the placeholder ``____`` (default:
         it *is* ``____``; for a function answer, e.g. ``lambda f: is_blank(f(x))``).
+    rounded : bool, default True
+        Recognise a number rounded to the digits the learner typed (``0.205`` for ``0.20517...``) and
+        say "close, but rounded" (``verdict.mistake == "rounded"``). Tried after the declared
+        mistakes, only when ``answer()`` is one number; see :func:`rounded_from`.
 
     Examples
     --------
@@ -210,6 +220,8 @@ class Question:
     (True, 'sum', 'unanswered')
     >>> print(q.check(13))
     ✘ Not yet (Q): That is 6 + 7: multiply instead.
+    >>> Question("Q", "What is 1 / 7?", answer=lambda: 1 / 7).check(0.143).mistake
+    'rounded'
     """
 
     def __init__(
@@ -227,6 +239,7 @@ class Question:
             "re-read the question, and try .hint()."
         ),
         unanswered: Predicate | None = None,
+        rounded: bool = True,
     ) -> None:
         self.name = name
         self.prompt = prompt
@@ -237,6 +250,7 @@ class Question:
         self._solution = solution
         self.otherwise = otherwise
         self.unanswered = unanswered
+        self.rounded = rounded
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.prompt}"
@@ -257,12 +271,25 @@ class Question:
         for mistake in self.mistakes:
             if _holds(mistake.test, answer):
                 return Verdict(False, "incorrect", mistake.text(answer), self.name, mistake.name)
+        digits = self._rounded_digits(answer) if self.rounded and error is None else None
+        if digits is not None:
+            return Verdict(False, "incorrect", _rounded_message(answer, digits), self.name, "rounded")
         if error is not None:
             return Verdict(
                 False, "error", f"checking your answer raised {type(error).__name__}: {error}", self.name
             )
         text = self.otherwise(answer) if callable(self.otherwise) else self.otherwise
         return Verdict(False, "incorrect", text, self.name)
+
+    def _rounded_digits(self, answer: Any) -> int | None:
+        """The decimals ``answer`` was rounded to, if it is the right number rounded; else None."""
+        if scalar(answer) is None:
+            return None
+        try:
+            expected = scalar(self.answer())
+        except Exception:  # an answer() that cannot run here says nothing about rounding
+            return None
+        return None if expected is None else rounded_from(expected)(answer)
 
     def hint(self, n: int = 1) -> Message:
         """The ``n``-th hint (1-based)."""
@@ -315,6 +342,49 @@ def close_to(expected: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> Predic
         return math.isclose(value, float(target), rel_tol=rtol, abs_tol=atol)
 
     return test
+
+
+def _typed_digits(value: Any) -> str:
+    """The shortest decimal text that gives back ``value`` in its own precision (what was typed)."""
+    if isinstance(value, (np.floating, np.ndarray)):
+        value = np.asarray(value)[()]
+        if isinstance(value, np.floating):
+            return np.format_float_positional(value, trim="-")
+    return np.format_float_positional(float(value), trim="-")
+
+
+def rounded_from(expected: Any, *, max_digits: int = 12) -> Callable[[Any], int | None]:
+    """Test whether an answer is ``expected`` rounded to the decimals it shows; give those decimals.
+
+    The returned function gives the number of decimals ``d`` (1 to ``max_digits``) when the answer,
+    read as the digits it was typed with (its shortest repr), is not ``expected`` itself but lies
+    within half a unit of its last digit (plus 1e-6, the precision of float32 data), and ``None``
+    otherwise.
+
+    >>> test = rounded_from(0.20517312)
+    >>> test(0.205), test(np.float32(0.2052)), test(0.21), test(0.206), test(0.20517312)
+    (3, 4, 2, None, None)
+    """
+
+    def test(answer: Any) -> int | None:
+        value, target = scalar(answer), scalar(_value(expected))
+        if value is None or target is None or not (math.isfinite(value) and math.isfinite(target)):
+            return None
+        exponent = Decimal(_typed_digits(answer)).as_tuple().exponent
+        digits = -exponent if isinstance(exponent, int) else 0
+        if not 1 <= digits <= max_digits or value == target:
+            return None
+        return digits if abs(value - target) <= 0.5 * 10.0**-digits + 1e-6 else None
+
+    return test
+
+
+def _rounded_message(answer: Any, digits: int) -> str:
+    return (
+        f"close, but rounded: {_typed_digits(answer)} matches the expected value only to the {digits} "
+        f"decimal{'s' if digits > 1 else ''} you typed. Pass the full value (the variable itself, "
+        "e.g. answer = r), not the printed digits."
+    )
 
 
 def equals(expected: Any) -> Predicate:

@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,12 @@ def _quiet_corrcoef(x: Any, y: Any = None, **kwargs: Any) -> np.ndarray:
 
 def _r(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(np.ravel(a), np.ravel(b))[0, 1])
+
+
+def _near(expected: Any) -> Callable[[Any], bool]:
+    """A correlation is right to 1e-6 absolute: on float32 letters scipy.stats.pearsonr computes in
+    float32 and differs from the float64 value by about 1e-8 (a relative 1e-6 when r is near 0)."""
+    return close_to(expected, atol=1e-6)
 
 
 def _nanmean(x: np.ndarray) -> float:
@@ -99,25 +106,26 @@ q2 = Question(
     "Question 2",
     "Compute the Pearson correlation of data['test_dataset'][1] and data['test_dataset'][2] as one number.",
     answer=_q2_expected,
+    correct=_near(_q2_expected),
     mistakes=[
         Mistake("matrix_mean_nan", is_nan,
                 "your answer is nan: " + _MATRIX_MEAN + "Blank rows made it nan. Flatten the images first.",
                 example=lambda: _quiet_corrcoef(*_q2_pair()).mean()),
-        Mistake("matrix_nanmean", close_to(lambda: _nanmean(_quiet_corrcoef(*_q2_pair()))),
+        Mistake("matrix_nanmean", _near(lambda: _nanmean(_quiet_corrcoef(*_q2_pair()))),
                 _MATRIX_MEAN + "Flatten the images first: np.corrcoef(a.ravel(), b.ravel()).",
                 example=lambda: np.nanmean(_quiet_corrcoef(*_q2_pair()))),
-        Mistake("columns_mean", close_to(lambda: _nanmean(_quiet_corrcoef(*_q2_pair(), rowvar=False))),
+        Mistake("columns_mean", _near(lambda: _nanmean(_quiet_corrcoef(*_q2_pair(), rowvar=False))),
                 "you took the mean of np.corrcoef(a, b, rowvar=False): that averages column-to-column "
                 "correlations — the same mistake turned sideways. Flatten the images first.",
                 example=lambda: np.nanmean(_quiet_corrcoef(*_q2_pair(), rowvar=False))),
-        Mistake("ab_block_mean", close_to(lambda: _nanmean(_quiet_corrcoef(*_q2_pair())[:28, 28:])),
+        Mistake("ab_block_mean", _near(lambda: _nanmean(_quiet_corrcoef(*_q2_pair())[:28, 28:])),
                 "you averaged the a-against-b block: it still correlates row i of a with row j of b for "
                 "every i and j. Flatten the images first.",
                 example=lambda: np.nanmean(_quiet_corrcoef(*_q2_pair())[:28, 28:])),
-        Mistake("diagonal_entry", close_to(1.0),
+        Mistake("diagonal_entry", _near(1.0),
                 "1.0 is the [0, 0] entry of the 2x2 matrix: the first image with itself. Take [0, 1].",
                 example=lambda: np.corrcoef(*[x.ravel() for x in _q2_pair()])[0, 0]),
-        Mistake("uncentred_cosine", close_to(lambda: _cosine(*_q2_pair())),
+        Mistake("uncentred_cosine", _near(lambda: _cosine(*_q2_pair())),
                 "that is the cosine of the raw pixel vectors. Pearson's r centres them first (subtracts "
                 "each image's mean); np.corrcoef does that for you.",
                 example=lambda: _cosine(*_q2_pair())),
@@ -232,13 +240,13 @@ def _q5_expected() -> list[float]:
 
 
 def _q5_correct(function: Any) -> bool:
-    return all(close_to(want)(got) for got, want in zip(_q5_results(function), _q5_expected()))
+    return all(_near(want)(got) for got, want in zip(_q5_results(function), _q5_expected()))
 
 
 def _q5_like(reference: Any) -> Any:
     def test(function: Any) -> bool:
         got = _q5_results(function)
-        return all(close_to(want)(g) for g, want in zip(got, _q5_results(reference)))
+        return all(_near(want)(g) for g, want in zip(got, _q5_results(reference)))
 
     return test
 
@@ -268,7 +276,7 @@ q5 = Question(
         Mistake("returns_matrix", lambda f: any(np.ndim(x) > 0 for x in _q5_results(f)),
                 "your function returns an array. np.corrcoef of two flattened images is 2x2: return its "
                 "entry [0, 1].", example=lambda: (lambda a, b: np.corrcoef(a.ravel(), b.ravel()))),
-        Mistake("diagonal_entry", lambda f: all(close_to(1.0)(x) for x in _q5_results(f)),
+        Mistake("diagonal_entry", lambda f: all(_near(1.0)(x) for x in _q5_results(f)),
                 "your function always returns 1: that is the [0, 0] entry (an image with itself). Return "
                 "[0, 1].", example=lambda: (lambda a, b: np.corrcoef(a.ravel(), b.ravel())[0, 0])),
         Mistake("uncentred_cosine", _q5_like(_cosine),
