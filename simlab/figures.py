@@ -377,13 +377,15 @@ def _quadrant_counts(ax: Any, x: np.ndarray, y: np.ndarray, split: float | None)
 
 @styled
 def pixel_scatter(a: Any, b: Any, *, title: str | None = None, names: tuple[str, str] = ("a", "b"),
-                  jitter: float = 0.012, seed: int = 0, quadrants: bool = True,
+                  jitter: float = 0.02, seed: int = 0, quadrants: bool = True,
                   split: float | None = None) -> SimlabFigure:
     """Every pixel as one point (value in ``a``, value in ``b``): what Pearson's r summarises.
 
     Letters are mostly pure background or pure ink, so most points pile up in the corners: a small,
-    seeded jitter spreads them, and ``quadrants=True`` writes how many pixels fall in each quarter
-    (values above ``split`` count as ink; default: the middle of each image's range).
+    seeded jitter, uniform in ``±jitter`` on each axis, spreads them, and the legend says so (the
+    least-squares line and the counts use the true values). ``quadrants=True`` writes how many pixels
+    fall in each quarter (values above ``split`` count as ink; default: the middle of each image's
+    range).
 
     Examples
     --------
@@ -391,16 +393,22 @@ def pixel_scatter(a: Any, b: Any, *, title: str | None = None, names: tuple[str,
     >>> fig = pixel_scatter(rng.random((4, 4)), rng.random((4, 4)), title="no relation")
     >>> fig.axes[0].get_xlabel()
     'pixel value in a'
+    >>> fig.legends[0].get_texts()[0].get_text()
+    '16 pixels (one point each, jittered by ±0.02 so overlaps show)'
     """
     x = np.asarray(a, dtype=float).ravel()
     y = np.asarray(b, dtype=float).ravel()
     rng = np.random.default_rng(seed)
     fig, ax = new_figure(figsize=(6.2, 6.4))
-    ax.scatter(x + rng.normal(0, jitter, x.size), y + rng.normal(0, jitter, y.size), s=12, alpha=0.3,
-               color="#1a73e8", edgecolors="none", label=f"{x.size} pixels (one point each)")
+    how = f"jittered by ±{jitter:g} so overlaps show" if jitter > 0 else "not jittered"
+    ax.scatter(x + rng.uniform(-jitter, jitter, x.size), y + rng.uniform(-jitter, jitter, y.size), s=12,
+               alpha=0.3, color="#1a73e8", edgecolors="none", label=f"{x.size} pixels (one point each, {how})")
     _regression_line(ax, x, y)
     if quadrants:
         _quadrant_counts(ax, x, y, split)
+    for values, set_limits in ((x, ax.set_xlim), (y, ax.set_ylim)):
+        margin = jitter + 0.04 * max(float(np.ptp(values)), 1e-12)  # room for the jitter, then a rim
+        set_limits(values.min() - margin, values.max() + margin)
     ax.set_xlabel(f"pixel value in {names[0]}")
     ax.set_ylabel(f"pixel value in {names[1]}")
     ax.set_aspect("equal", adjustable="datalim")
