@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
 import pickle
 import zlib
@@ -49,6 +50,9 @@ IDX_DTYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot")
 LETTERS = tuple("ABCDEFGHIJ")
+#: Largest file (and largest un-gzipped content) simlab reads, in bytes: 4 GiB, twice MNIST's 60,000
+#: images many times over; anything larger is refused before it is read.
+MAX_BYTES = 4 * 2**30
 UNLABELLED = "unlabelled"
 
 
@@ -75,6 +79,11 @@ def load_path(
             f"name_or_path: {str(path)!r} does not exist (looked for {path.absolute()}): check the path, "
             f"or use a built-in data set: {known}"
         )
+    if not path.is_dir() and not path.is_file():
+        raise ValueError(
+            f"name_or_path: {str(path)!r} is neither a regular file nor a folder (a device, pipe or socket): "
+            "pass a data file or a folder of data"
+        )
     if labels is not None:
         labels = Path(os.fspath(labels)).expanduser()
         if not labels.is_file():
@@ -86,16 +95,31 @@ def load_path(
 
 
 def _read(path: Path) -> bytes:
-    """The bytes of ``path``, un-gzipped if it is gzip data; a clear error if the gzip is damaged."""
+    """The bytes of a regular file ``path``, un-gzipped if it is gzip data; clear errors for a damaged
+    gzip, for something that is not a regular file, and for more than :data:`MAX_BYTES`."""
+    if not path.is_file():
+        raise ValueError(f"{str(path)!r} is not a regular file (a folder, device, pipe or socket): pass a data file")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ValueError(
+            f"{str(path)!r} is {size / 2**30:.1f} GiB, more than simlab reads ({MAX_BYTES / 2**30:g} GiB): "
+            "load a part of it yourself and pass the arrays to simlab.Dataset"
+        )
     with open(path, "rb") as f:
-        raw = f.read()
+        raw = f.read(MAX_BYTES + 1)
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unzipped:
+                raw = unzipped.read(MAX_BYTES + 1)
         except (EOFError, OSError, zlib.error) as exc:
             raise ValueError(
                 f"{str(path)!r} is a truncated or damaged gzip file ({exc}): download or copy it again"
             ) from None
+        if len(raw) > MAX_BYTES:
+            raise ValueError(
+                f"{str(path)!r} un-gzips to more than {MAX_BYTES / 2**30:g} GiB, more than simlab reads: "
+                "load a part of it yourself and pass the arrays to simlab.Dataset"
+            )
     return raw
 
 
@@ -138,7 +162,7 @@ def _load_folder(path: Path, classes: Sequence[str] | None) -> Dataset:
 
 def _check_stack(x: Any, where: str) -> np.ndarray:
     """An (N, H, W) stack (a trailing channel axis of 1 is dropped), or a clear error."""
-    x = np.asarray(x)
+    x = _as_array(x, where, "images")
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim != 3:
@@ -156,20 +180,45 @@ def _check_stack(x: Any, where: str) -> np.ndarray:
     return x
 
 
+def _as_array(value: Any, where: str, what: str) -> np.ndarray:
+    """``np.asarray(value)``, with an error naming the file and key for a ragged list."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{where}: the {what} are not one rectangular array ({_first_line(exc)}): every image must have "
+            "the same size and every entry one value; store them as one numpy array"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def _to_unit(x: np.ndarray, where: str) -> tuple[np.ndarray, str]:
     """Map a checked stack's values to float32 in [0, 1]; say how.
 
-    Rules: bool -> 0/1; unsigned ints -> / dtype max; signed ints with values in 0..255 -> / 255;
-    floats in [0, 1] -> kept; floats in [-0.5, 0.5] with negatives (notMNIST) -> + 0.5; anything
-    else -> min-max over the whole stack (not per image), with the numbers recorded.
+    Rules: bool -> 0/1; integers (signed or unsigned alike, judged by the values of the whole
+    stack): all in 0..255 -> / 255 (8-bit values, possibly in a wider type), else all in
+    0..65535 -> / 65535 (16-bit values), else (x - dtype min) / (dtype max - dtype min), the
+    dtype's span; floats in [0, 1] -> kept; floats in [-0.5, 0.5] with negatives (notMNIST) ->
+    + 0.5; other floats -> min-max over the whole stack (not per image), with the numbers recorded.
     """
     kind = x.dtype.kind
     if kind == "b":
         return x.astype(np.float32), "bool as 0 / 1"
-    if kind == "u":
-        top = np.iinfo(x.dtype).max
-        return (x.astype(np.float32) / np.float32(top)), f"{x.dtype} / {top}"
     lo, hi = x.min(), x.max()
+    if kind in "iu":
+        for top, bits in ((255, 8), (65535, 16)):
+            if lo >= 0 and hi <= top:
+                native = x.dtype.itemsize * 8 == bits and kind == "u"
+                how = f"{x.dtype} / {top}" if native else f"{x.dtype} holding {bits}-bit values 0..{top} / {top}"
+                return (x.astype(np.float64) / top).astype(np.float32), how
+        info = np.iinfo(x.dtype)
+        span = float(info.max) - float(info.min)
+        unit = ((x.astype(np.float64) - float(info.min)) / span).astype(np.float32)
+        return unit, (f"{x.dtype} / {info.max} (its dtype's span)" if info.min == 0
+                      else f"{x.dtype} (x - {info.min}) / {span:.0f} (its dtype's span)")
     if kind == "f":
         if not np.isfinite(lo) or not np.isfinite(hi):
             raise ValueError(f"{where}: images contain NaN or infinite values: replace them first (np.nan_to_num)")
@@ -177,8 +226,6 @@ def _to_unit(x: np.ndarray, where: str) -> tuple[np.ndarray, str]:
             return x.astype(np.float32), f"{x.dtype} in [0, 1], kept"
         if -0.5 <= lo < 0 and hi <= 0.5:
             return (x.astype(np.float32) + np.float32(0.5)).clip(0, 1), "notMNIST [-0.5, 0.5] shifted by +0.5"
-    elif lo >= 0 and hi <= 255:
-        return x.astype(np.float32) / np.float32(255), f"{x.dtype} values in 0..255 / 255"
     span = float(hi) - float(lo)
     if span == 0:
         return np.zeros(x.shape, np.float32), f"{x.dtype} constant {float(lo):g}, set to 0"
@@ -235,7 +282,7 @@ def _combine(parts: list, path: Path, name: str, classes, default_classes=None) 
     for split, images, labels, where in parts:
         x = _check_stack(images, where)
         if labels is not None:
-            y = np.asarray(labels)
+            y = _as_array(labels, where, "labels")
             if y.ndim == 0 or y.shape[0] != len(x):
                 raise ValueError(
                     f"{where}: {len(x)} images but {y.shape[0] if y.ndim else 0} labels: there must be exactly "
@@ -318,8 +365,10 @@ def _from_mapping(mapping: dict, path: Path, name: str, classes, kind: str) -> D
             f"simlab looks for {accepted}. Rename the arrays, e.g. np.savez(path, images=x, labels=y)"
         )
     lkey = _first(mapping, LABEL_KEYS)
-    split = np.asarray(mapping["split"]).astype(str) if "split" in mapping else None
-    return _combine([(split, mapping[ikey], None if lkey is None else mapping[lkey], where)], path, name, classes)
+    split = _as_array(mapping["split"], f"{where} ['split']", "split names").astype(str) if "split" in mapping else None
+    keys = f"{ikey!r}" + ("" if lkey is None else f", {lkey!r}")
+    return _combine([(split, mapping[ikey], None if lkey is None else mapping[lkey], f"{where} [{keys}]")],
+                    path, name, classes)
 
 
 def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
@@ -418,7 +467,7 @@ def _parse_idx(raw: bytes, path: Path, want_ndim: int) -> np.ndarray:
         raise ValueError(f"{str(path)!r} is truncated: {len(raw)} bytes, shorter than its IDX header ({header})")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, offset=4))
     dtype = IDX_DTYPES[raw[2]]
-    expected = header + int(np.prod(dims)) * dtype.itemsize
+    expected = header + math.prod(dims) * dtype.itemsize  # Python ints: no overflow
     if len(raw) != expected:
         raise ValueError(
             f"{str(path)!r} is truncated or damaged: its header says {dims} values ({expected} bytes), but it holds "
@@ -495,8 +544,18 @@ def _image_files(folder: Path) -> list[Path]:
                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+_LUMA = "L = 0.299 R + 0.587 G + 0.114 B"
+
+
 def _read_grey(file: Path) -> tuple[np.ndarray, str]:
-    """One image file as float32 grey values in [0, 1], and how they were mapped."""
+    """One image file as a 2-D grey array in its own dtype and range, and how it was read.
+
+    8-bit files give uint8; Pillow's 16-bit ("I;16"), 32-bit integer ("I") and float ("F") modes
+    keep their dtype and values (never clipped to 0..255), so the folder's stack is normalised by
+    the rules of :func:`_to_unit`. Colour becomes grey with ITU-R 601 luma; transparent pixels
+    (RGBA, LA, PA, or a palette with a transparent colour) are first composited onto white, as
+    image viewers show them, so a black glyph on a transparent background stays visible.
+    """
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow comes with matplotlib
@@ -504,22 +563,36 @@ def _read_grey(file: Path) -> tuple[np.ndarray, str]:
     try:
         with open(file, "rb") as f, Image.open(f) as im:
             im.load()
-            if im.mode.startswith("I;16"):
-                return np.asarray(im, dtype=np.float32) / np.float32(65535), "16-bit grey / 65535"
-            if im.mode in ("L", "1"):
-                how = "8-bit grey / 255"
-            else:
-                how = f"{im.mode} converted to grey (L = 0.299 R + 0.587 G + 0.114 B) / 255"
-            if im.mode == "F":
-                raise ValueError("32-bit float images are not supported: save them as 8- or 16-bit")
-            return np.asarray(im.convert("L"), dtype=np.float32) / np.float32(255), how
+            mode = im.mode
+            if mode.startswith("I;16"):
+                return np.asarray(im).astype(np.uint16), "16-bit grey"
+            if mode == "I":
+                return np.asarray(im).astype(np.int32), "32-bit integer grey"
+            if mode == "F":
+                return np.asarray(im).astype(np.float32), "32-bit float grey"
+            if mode in ("L", "1"):
+                return np.asarray(im.convert("L")), "8-bit grey"
+            if mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+                rgba = im.convert("RGBA")
+                white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                grey = Image.alpha_composite(white, rgba).convert("L")
+                return np.asarray(grey), f"{mode} with transparency composited onto white, converted to grey ({_LUMA})"
+            return np.asarray(im.convert("L")), f"{mode} converted to grey ({_LUMA})"
     except (OSError, ValueError, SyntaxError) as exc:
         raise ValueError(f"cannot read the image {str(file)!r} ({exc}): is it a valid image file?") from None
 
 
 def _load_image_folder(folder: Path, classes) -> Dataset:
-    class_dirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and _image_files(p))
+    sub_folders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    class_dirs = [d for d in sub_folders if _image_files(d)]
     if class_dirs:
+        empty = [d.name for d in sub_folders if d not in class_dirs]
+        if empty:
+            raise ValueError(
+                f"{str(folder)!r}: the class folder{'s' if len(empty) > 1 else ''} {', '.join(map(repr, empty))} "
+                f"hold{'' if len(empty) > 1 else 's'} no image files ({', '.join(sorted(IMAGE_SUFFIXES))}): "
+                "add its images, or move it out of the data folder"
+            )
         groups = [(d.name, _image_files(d)) for d in class_dirs]
     elif _image_files(folder):
         groups = [(folder.name, _image_files(folder))]
@@ -529,13 +602,14 @@ def _load_image_folder(folder: Path, classes) -> Dataset:
             f"optionally .gz) nor image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in sub-folders named by class: "
             "put each class's images in its own sub-folder"
         )
-    images, labels, hows, by_shape = [], [], set(), {}
+    images, labels, hows, hows_of, by_shape = [], [], set(), [], {}
     for label, (_, files) in enumerate(groups):
         for file in files:
             image, how = _read_grey(file)
             images.append(image)
             labels.append(label)
             hows.add(how)
+            hows_of.append(how)
             by_shape.setdefault(image.shape, []).append(file)
     if len(by_shape) > 1:
         sizes = "; ".join(f"{h}x{w} ({len(files)} files, e.g. {files[0].relative_to(folder)})"
@@ -546,5 +620,12 @@ def _load_image_folder(folder: Path, classes) -> Dataset:
         if len(classes) != len(names):
             raise ValueError(f"classes: {len(classes)} names given for {len(names)} class folders {names}")
         names = [str(c) for c in classes]
-    return Dataset(np.stack(images), np.asarray(labels, np.int64), names, name=folder.name,
-                   normalization="; ".join(sorted(hows)), source=str(folder.absolute()))
+    # each kind of file (8-bit, 16-bit, 32-bit int, float) is mapped to [0, 1] as one stack, by its dtype
+    unit = np.empty((len(images),) + images[0].shape, np.float32)
+    steps = []
+    for how in sorted(hows):
+        rows = [i for i, h in enumerate(hows_of) if h == how]
+        unit[rows], scaled = _to_unit(np.stack([images[i] for i in rows]), repr(str(folder)))
+        steps.append(f"{how}: {scaled}")
+    return Dataset(unit, np.asarray(labels, np.int64), names, name=folder.name,
+                   normalization="; ".join(steps), source=str(folder.absolute()))

@@ -56,15 +56,22 @@ def data_dir() -> Path:
 
 
 def _frozen(array: np.ndarray, original: Any = None) -> np.ndarray:
-    """A read-only view of ``array`` whose base is read-only too (``flags.writeable = True`` fails).
+    """A read-only copy of ``array`` that no attribute chain can make writeable.
 
-    ``array`` is copied first when it may share memory with the caller's ``original`` or with any
-    other array, so a Dataset never changes (nor freezes) an array it was given.
+    The values are copied once into an immutable ``bytes`` object and viewed with
+    :func:`numpy.frombuffer`, so ``flags.writeable = True`` fails on the array, on its ``.base``
+    and on every view of it (the memory belongs to ``bytes``, which Python never lets anyone
+    change). A Dataset therefore never shares memory with (nor freezes) an array it was given;
+    ``original`` is accepted for backward compatibility and not needed any more.
+
+    Examples
+    --------
+    >>> frozen = _frozen(np.arange(4.0).reshape(2, 2))
+    >>> type(frozen.base.base).__name__, frozen.flags.writeable
+    ('bytes', False)
     """
-    if array.base is not None or (isinstance(original, np.ndarray) and np.may_share_memory(array, original)):
-        array = array.copy()
-    array.flags.writeable = False
-    return array.view()
+    array = np.ascontiguousarray(array)
+    return np.frombuffer(array.tobytes(), dtype=array.dtype).reshape(array.shape)
 
 
 class Dataset:
@@ -385,7 +392,8 @@ def load_dataset(
         Keep only one split. None (the default) keeps every image, with ``Dataset.split`` telling
         which split each came from (None when the source has no split).
     labels : path-like, optional
-        The labels file of an IDX images file, when it is not beside it under the standard name.
+        The labels file of an IDX images file, when it is not beside it under the standard name
+        (an error with a built-in name or any other kind of file).
     classes : sequence of str, optional
         Class names for the labels 0, 1, ... instead of the defaults.
 
@@ -399,7 +407,8 @@ def load_dataset(
     FileNotFoundError
         The path does not exist, or an IDX images file has no labels file.
     ValueError
-        An unknown built-in name or split, a truncated or damaged file, a wrong IDX magic number,
+        An empty name, an unknown built-in name or split, something that is not a regular file or
+        folder, a file larger than 4 GiB, a truncated or damaged file, a wrong IDX magic number,
         image and label counts that differ, images that are not 2-D, images of mixed sizes in a
         folder, an ``.npz`` or pickle without recognisable keys. The message names the path, what
         was found and what to do.
@@ -428,18 +437,27 @@ def load_dataset(
       ``split`` (one string per image).
     - **.npy**: images only; every image gets label 0 and the single class ``"unlabelled"``.
     - **a folder of images** (PNG, JPEG, BMP, GIF, TIFF, WebP, PNM) with one sub-folder per class
-      (sub-folder names, sorted, are the class names); colour is converted to grey with
-      ``L = 0.299 R + 0.587 G + 0.114 B``; all images must have the same size.
+      (sub-folder names, sorted, are the class names; a sub-folder without images is an error
+      naming it); colour is converted to grey with ``L = 0.299 R + 0.587 G + 0.114 B``;
+      transparent pixels (RGBA, LA, a palette with a transparent colour) are first composited
+      onto **white**, as image viewers show them (a black glyph on a transparent background stays
+      visible); 16-bit (``I;16``), 32-bit integer (``I``) and float (``F``) images keep their
+      values (never clipped to 255) and follow the rules below, each kind of file as one stack;
+      all images must have the same size.
 
     Stacks may be (N, H, W) or (N, H, W, 1). Values become float32 in [0, 1], and
-    ``Dataset.normalization`` says how: unsigned integers are divided by the dtype's maximum
-    (``"uint8 / 255"``); signed integers within 0..255 by 255; booleans become 0/1; floats in [0, 1]
-    are kept; floats in [-0.5, 0.5] with negative values (notMNIST's ``(pixel - 127.5) / 255``) are
-    shifted by +0.5; anything else is min-max scaled over the whole stack (one scale for all
-    images, so their relative brightness is kept), with the numbers recorded.
+    ``Dataset.normalization`` says how. Integers, signed or unsigned alike, by the values of the
+    whole stack: all in 0..255 are divided by 255 (``"uint8 / 255"``; 8-bit values stored in a
+    wider type, e.g. ``"uint32 holding 8-bit values 0..255 / 255"``), else all in 0..65535 by
+    65535, else mapped by the dtype's span, ``(x - dtype min) / (dtype max - dtype min)``.
+    Booleans become 0/1; floats in [0, 1] are kept; floats in [-0.5, 0.5] with negative values
+    (notMNIST's ``(pixel - 127.5) / 255``) are shifted by +0.5; other floats are min-max scaled over
+    the whole stack (one scale for all images, so their relative brightness is kept), with the
+    numbers recorded.
 
-    Loading only reads: no file is written, moved or deleted, and nothing is cached beside the
-    user's files.
+    Only regular files and folders are read (a device such as ``/dev/zero`` is refused), and a
+    file, or the content of a ``.gz``, larger than 4 GiB is refused before it is read. Loading only
+    reads: no file is written, moved or deleted, and nothing is cached beside the user's files.
 
     Examples
     --------
@@ -453,6 +471,11 @@ def load_dataset(
         if not Path(os.fspath(name_or_path)).exists():  # Path("letters") with no such folder
             name_or_path = os.fspath(name_or_path)
     if isinstance(name_or_path, str) and name_or_path in BUILTINS:
+        if labels is not None:
+            raise ValueError(
+                f"labels= is only used with an IDX images file, not with the built-in {name_or_path!r} "
+                f"(which has its own labels): leave it out, or pass classes= to rename its classes"
+            )
         ds = _load_builtin(name_or_path, split)
         if classes is not None:
             ds = Dataset(ds.images, ds.labels, classes, name=ds.name, split=ds.split,
@@ -462,6 +485,12 @@ def load_dataset(
         raise TypeError(
             f"name_or_path must be a built-in name ({', '.join(map(repr, BUILTINS))}) or a path, "
             f"got {type(name_or_path).__name__}"
+        )
+    if not os.fspath(name_or_path).strip():
+        raise ValueError(
+            f"name_or_path is empty ({os.fspath(name_or_path)!r}): pass a built-in name "
+            f"({', '.join(map(repr, BUILTINS))}) or the path of a data file or folder (use '.' for the "
+            "current folder)"
         )
     from . import _io
 

@@ -241,6 +241,38 @@ def test_images_cannot_be_changed_or_replaced(letters):
         letters.labels[0] = 3
 
 
+def _base_chain(array):
+    """The array, its .base, the base's .base, ... (every object the memory is reachable through)."""
+    chain = [array]
+    while getattr(chain[-1], "base", None) is not None:
+        chain.append(chain[-1].base)
+    return chain
+
+
+@pytest.mark.parametrize("get", [
+    lambda ds: ds.images, lambda ds: ds.labels, lambda ds: ds.split, lambda ds: ds[0],
+    lambda ds: ds[:5].images, lambda ds: ds.images[2:4, 1:], lambda ds: ds.by_class("B").images,
+])
+def test_no_attribute_chain_makes_the_data_writeable(letters, get):
+    array = get(letters)
+    chain = _base_chain(array)
+    assert len(chain) >= 2 and isinstance(chain[-1], bytes)  # the memory belongs to immutable bytes
+    for obj in chain:
+        if isinstance(obj, np.ndarray):
+            with pytest.raises(ValueError, match="WRITEABLE"):
+                obj.flags.writeable = True
+            assert not obj.flags.writeable
+    with pytest.raises(TypeError):
+        memoryview(chain[-1])[0:1] = b"x"  # bytes cannot be changed in place either
+    with pytest.raises(ValueError, match="read-only"):
+        array[(0,) * array.ndim] = array[(0,) * array.ndim]
+
+
+def test_images_are_not_copied_on_access(letters):
+    assert letters.images is letters.images
+    assert np.shares_memory(letters[3], letters.images)
+
+
 def test_cache_is_empty_and_new_for_every_subset(letters):
     letters._cache["key"] = "value"
     sub = letters[:10]

@@ -280,11 +280,18 @@ def test_single_channel_axis_is_dropped(tmp_path):
     "array, expected, how",
     [
         (np.array([[[0, 65535], [32768, 1]]], np.uint16), lambda a: a / 65535, "uint16 / 65535"),
-        (np.array([[[0, 255], [128, 7]]], np.int64), lambda a: a / 255, "int64 values in 0..255 / 255"),
+        (np.array([[[0, 255], [128, 7]]], np.int64), lambda a: a / 255, "int64 holding 8-bit values 0..255 / 255"),
+        (np.array([[[0, 255], [128, 7]]], np.uint32), lambda a: a / 255, "uint32 holding 8-bit values 0..255 / 255"),
+        (np.array([[[0, 255], [128, 7]]], np.uint16), lambda a: a / 255, "uint16 holding 8-bit values 0..255 / 255"),
+        (np.array([[[0, 255], [128, 7]]], np.int16), lambda a: a / 255, "int16 holding 8-bit values 0..255 / 255"),
+        (np.array([[[0, 256], [128, 7]]], np.uint16), lambda a: a / 65535, "uint16 / 65535"),
+        (np.array([[[0, 65535], [300, 7]]], np.int32), lambda a: a / 65535, "int32 holding 16-bit values 0..65535 / 65535"),
+        (np.array([[[0, 70000], [300, 7]]], np.uint32), lambda a: a / 4294967295, "uint32 / 4294967295 (its dtype's span)"),
         (np.array([[[0.0, 1.0], [0.25, 0.5]]]), lambda a: a, "float64 in [0, 1], kept"),
         (np.array([[[-0.5, 0.5], [0.0, 0.25]]], np.float32), lambda a: a + 0.5, "notMNIST [-0.5, 0.5] shifted by +0.5"),
         (np.array([[[0.0, 16.0], [4.0, 8.0]]]), lambda a: a / 16, "min-max"),
-        (np.array([[[-3, 5], [1, 1]]], np.int16), lambda a: (a + 3) / 8, "(x - -3) / (5 - -3)"),
+        (np.array([[[-3, 5], [1, 1]]], np.int16), lambda a: (a + 32768) / 65535, "int16 (x - -32768) / 65535 (its dtype's span)"),
+        (np.array([[[-3, 5], [1, 1]]], np.int8), lambda a: (a + 128) / 255, "int8 (x - -128) / 255 (its dtype's span)"),
         (np.array([[[True, False], [False, True]]]), lambda a: a.astype(float), "bool"),
     ],
 )
@@ -420,7 +427,7 @@ def test_folder_of_images_round_trips_with_one_class_per_subfolder(tmp_path):
     expected = np.stack([written[(c, i)] for c in ("cat", "dog") for i in range(3)])
     np.testing.assert_array_equal(ds.images * np.float32(255), expected)
     assert ds.labels.tolist() == [0, 0, 0, 1, 1, 1]
-    assert ds.normalization == "8-bit grey / 255"
+    assert ds.normalization == "8-bit grey: uint8 / 255"
 
 
 def test_colour_and_16_bit_images_are_converted_to_grey(tmp_path):
@@ -437,7 +444,7 @@ def test_colour_and_16_bit_images_are_converted_to_grey(tmp_path):
     grey = (r * 299 + g * 587 + b * 114) / 1000
     np.testing.assert_allclose(ds.images[0] * 255, grey, atol=0.51)
     np.testing.assert_allclose(ds.images[1], deep / 65535, rtol=1e-6)
-    assert "converted to grey" in ds.normalization and "16-bit grey / 65535" in ds.normalization
+    assert "converted to grey" in ds.normalization and "16-bit grey: uint16 / 65535" in ds.normalization
 
 
 def test_folder_with_mixed_image_sizes_lists_the_sizes(tmp_path):
@@ -521,3 +528,107 @@ def test_loaded_images_are_read_only_and_independent_of_the_file(tmp_path):
     ds = load_dataset(tmp_path / "r.npy")
     with pytest.raises(ValueError, match="read-only"):
         ds.images[0, 0, 0] = 1.0
+
+
+# --------------------------------------------------------------------------- review fixes (items 6, 10)
+
+
+def test_rgba_black_glyph_on_transparent_background_is_composited_onto_white(tmp_path):
+    rgba = np.zeros((8, 8, 4), np.uint8)  # fully transparent everywhere ...
+    rgba[2:6, 3:5] = (0, 0, 0, 255)  # ... except an opaque black bar
+    _save_png(tmp_path / "glyphs" / "bar" / "0.png", rgba, mode="RGBA")
+    _save_png(tmp_path / "glyphs" / "bar" / "1.png", rgba, mode="RGBA")
+    ds = load_dataset(tmp_path / "glyphs")
+    expected = np.ones((8, 8), np.float32)
+    expected[2:6, 3:5] = 0.0
+    np.testing.assert_array_equal(ds.images[0], expected)  # white background, black glyph: nothing lost
+    assert "composited onto white" in ds.normalization
+
+
+def test_half_transparent_grey_is_blended_with_white(tmp_path):
+    la = np.zeros((4, 4, 4), np.uint8)
+    la[...] = (0, 0, 0, 128)  # black at alpha 128/255
+    _save_png(tmp_path / "f" / "c" / "0.png", la, mode="RGBA")
+    ds = load_dataset(tmp_path / "f")
+    np.testing.assert_allclose(ds.images[0] * 255, 255 * (1 - 128 / 255), atol=1.0)
+
+
+def test_32_bit_integer_and_float_tiffs_are_not_clipped_at_255(tmp_path):
+    from PIL import Image
+
+    deep = RNG.integers(0, 65536, (2, 6, 6)).astype(np.int32)
+    deep[0, 0, 0] = 65535
+    for i in range(2):
+        im = Image.fromarray(deep[i], mode="I")
+        (tmp_path / "t" / "a").mkdir(parents=True, exist_ok=True)
+        im.save(tmp_path / "t" / "a" / f"{i}.tif")
+        assert Image.open(tmp_path / "t" / "a" / f"{i}.tif").mode == "I"
+    ds = load_dataset(tmp_path / "t")
+    np.testing.assert_allclose(ds.images, deep / 65535, rtol=1e-6)
+    assert "32-bit integer grey: int32 holding 16-bit values 0..65535 / 65535" in ds.normalization
+
+    floats = RNG.random((6, 6)).astype(np.float32) * 4.0
+    (tmp_path / "fl" / "a").mkdir(parents=True)
+    Image.fromarray(floats, mode="F").save(tmp_path / "fl" / "a" / "0.tif")
+    Image.fromarray(floats * 0.5, mode="F").save(tmp_path / "fl" / "a" / "1.tif")
+    ds = load_dataset(tmp_path / "fl")
+    stack = np.stack([floats, floats * 0.5]).astype(np.float64)
+    np.testing.assert_allclose(ds.images, (stack - stack.min()) / (stack.max() - stack.min()), rtol=1e-5, atol=1e-6)
+    assert "32-bit float grey" in ds.normalization and "min-max" in ds.normalization
+
+
+def test_empty_class_folder_is_a_clear_error_naming_it(tmp_path):
+    _save_png(tmp_path / "d" / "A" / "0.png", _images(1, 8, 8)[0])
+    (tmp_path / "d" / "B").mkdir()
+    (tmp_path / "d" / "B" / "readme.txt").write_text("no images yet")
+    with pytest.raises(ValueError, match=r"class folder 'B' holds no image files.*add its images"):
+        load_dataset(tmp_path / "d")
+
+
+def test_idx_header_whose_dims_overflow_int64_is_a_clear_error(tmp_path):
+    header = bytes([0, 0, 0x08, 3]) + b"".join(int(d).to_bytes(4, "big") for d in (2**31, 2**20, 2**20))
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(header)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(3, np.uint8)))
+    expected = 16 + 2**31 * 2**20 * 2**20
+    with pytest.raises(ValueError, match=rf"header says \(2147483648, 1048576, 1048576\) values \({expected} bytes\).*16 bytes"):
+        load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize("key", ["train_dataset", "train_labels"])
+def test_ragged_list_in_a_pickle_names_the_file_and_the_key(tmp_path, key):
+    data = {"train_dataset": np.zeros((2, 4, 4), np.float32), "train_labels": np.array([0, 1])}
+    data[key] = [np.zeros((4, 4)), np.zeros((3, 3))] if key == "train_dataset" else [0, [1, 2]]
+    with open(tmp_path / "ragged.pickle", "wb") as f:
+        pickle.dump(data, f)
+    with pytest.raises(ValueError, match=rf"ragged\.pickle.*{key}.*not one rectangular array"):
+        load_dataset(tmp_path / "ragged.pickle")
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_empty_name_is_a_clear_error_not_the_current_folder(empty):
+    with pytest.raises(ValueError, match="name_or_path is empty"):
+        load_dataset(empty)
+
+
+def test_devices_are_refused_without_reading_them():
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero")
+    with pytest.raises(ValueError, match="neither a regular file nor a folder"):
+        load_dataset("/dev/zero")
+
+
+def test_files_larger_than_the_limit_are_refused_before_reading(tmp_path, monkeypatch):
+    from simlab import _io
+
+    np.save(tmp_path / "x.npy", _images(2))
+    monkeypatch.setattr(_io, "MAX_BYTES", 100)
+    with pytest.raises(ValueError, match=r"x\.npy' is 0\.0 GiB, more than simlab reads"):
+        load_dataset(tmp_path / "x.npy")
+    (tmp_path / "y.npy.gz").write_bytes(gzip.compress(bytes(50) + bytes(1000)))
+    with pytest.raises(ValueError, match="un-gzips to more than"):
+        load_dataset(tmp_path / "y.npy.gz")
+
+
+def test_labels_with_a_builtin_name_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="labels= is only used with an IDX images file, not with the built-in 'letters'"):
+        load_dataset("letters", labels=tmp_path / "labels")
