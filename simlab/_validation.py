@@ -16,7 +16,9 @@ __all__ = [
     "as_image",
     "as_pair",
     "as_stack",
+    "check_bool",
     "check_choice",
+    "check_data_range",
     "check_positive_int",
     "dtype_data_range",
     "resolve_data_range",
@@ -119,16 +121,38 @@ def dtype_data_range(dtype: np.dtype) -> float | None:
     return None
 
 
+def check_data_range(data_range: Any) -> float:
+    """``data_range`` as a positive finite float; booleans and non-numbers are refused."""
+    if isinstance(data_range, np.ndarray) and data_range.ndim == 0 and data_range.dtype.kind in "iuf":
+        data_range = data_range[()]
+    if isinstance(data_range, (bool, np.bool_)) or not isinstance(data_range, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"data_range must be a number (the span of values the images can take, e.g. 1.0 or 255), "
+            f"got {_describe(data_range)}"
+        )
+    value = float(data_range)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"data_range must be a positive finite number, got {data_range!r}: pass the span of values "
+            "the images can take (1.0 for images in [0, 1], 255 for 8-bit)"
+        )
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """``value`` if it is True or False (Python or NumPy bool); anything else is a TypeError.
+
+    Strings such as ``"no"`` are truthy, so they are refused rather than silently taken as True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return bool(value)
+
+
 def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str) -> float:
     """``data_range`` as a positive float: as given, or from an integer dtype; floats must pass it."""
     if data_range is not None:
-        try:
-            value = float(data_range)
-        except (TypeError, ValueError):
-            raise TypeError(f"data_range must be a number, got {_describe(data_range)}") from None
-        if not np.isfinite(value) or value <= 0:
-            raise ValueError(f"data_range must be a positive finite number, got {data_range!r}")
-        return value
+        return check_data_range(data_range)
     ra, rb = dtype_data_range(a.dtype), dtype_data_range(b.dtype)
     if ra is not None and rb is not None:
         if a.dtype != b.dtype:
@@ -154,8 +178,10 @@ def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
-    """One of ``choices``, or a ValueError that lists them."""
+    """One of ``choices`` (strings), or a ValueError that lists them (TypeError for a non-string)."""
     choices = list(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, choices))}; got {_describe(value)}")
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(map(repr, choices))}")
     return value

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import correlation, errors, information, structural
-from ._validation import as_image, as_stack, check_choice, check_positive_int, resolve_data_range
+from ._validation import _describe, as_image, as_stack, check_choice, check_data_range, check_positive_int, resolve_data_range
 from .information import DEFAULT_BINS
 
 __all__ = ["METRICS", "Comparison", "Ranking", "compare", "pairwise", "rank", "scores"]
@@ -171,8 +171,8 @@ class _Information(_Kernel):
 
 class _SSIM(_Kernel):
     def __init__(self, query: np.ndarray, data_range: float, options: dict) -> None:
-        win = structural._window(query.shape, options.get("win_size"), bool(options.get("gaussian_weights", False)),
-                                 options.get("sigma", 1.5), bool(options.get("use_sample_covariance", True)))
+        win = structural._window(query.shape, options.get("win_size"), options.get("gaussian_weights", False),
+                                 options.get("sigma", 1.5), options.get("use_sample_covariance", True))
         C1, C2 = structural._constants(options.get("K1", 0.01), options.get("K2", 0.03), data_range)
         self.scorer = structural._Scorer(query, win, C1, C2)  # as the pair function
         self.key = ("ssim", win.win_size, tuple(win.weights), win.cov_norm)
@@ -204,11 +204,13 @@ def _make_kernel(metric: str, query: np.ndarray, stack: np.ndarray, data_range: 
     if unknown:
         accepted = ", ".join(allowed) if allowed else "none"
         raise TypeError(f"{metric} does not take {', '.join(map(repr, unknown))}: its options are {accepted}")
+    if data_range is not None:
+        data_range = check_data_range(data_range)  # checked even for the metrics that ignore it
     pixels = query.size
     if metric == "pearson":
         return _Pearson(query, pixels)
     if metric in ("mutual_information", "normalized_mutual_information"):
-        bins = check_positive_int(options.get("bins", DEFAULT_BINS), "bins")
+        bins = information._check_bins(options.get("bins", DEFAULT_BINS))
         if metric == "mutual_information":
             return _Information(query, stack.dtype, pixels, bins, information._check_base(options.get("base", 2)), None)
         method = check_choice(options.get("method", "studholme"), "method", information.NMI_METHODS)
@@ -216,7 +218,7 @@ def _make_kernel(metric: str, query: np.ndarray, stack: np.ndarray, data_range: 
     if metric == "ssim":
         return _SSIM(query, resolve_data_range(query, stack[:1], data_range, "ssim"), options)
     if metric == "psnr":
-        return _Errors(query, resolve_data_range(query, stack[:1], data_range, "psnr"))
+        return _Errors(query, errors._psnr_data_range(query, stack[:1], data_range))
     return _Errors(query, None)
 
 
@@ -335,10 +337,37 @@ def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0,
     return out
 
 
+_VALUE_METRICS = ("mse", "psnr", "ssim")  # compare pixel values, so both sides need one scale
+
+
+def _check_same_scale(metric: str, query: np.ndarray, stack: np.ndarray, data_range: Any, dataset: bool) -> None:
+    """Integer against float images: a clear error for the metrics that compare values.
+
+    A uint8 query (0..255) against float images (a Dataset's are in [0, 1]) would otherwise be
+    compared on two scales (a Dataset's data_range=1.0 silently applied to 0..255 values). SSIM and
+    PSNR accept the mix when data_range is passed explicitly (as the pair functions do).
+    """
+    if metric not in _VALUE_METRICS or (query.dtype.kind == "f") == (stack.dtype.kind == "f"):
+        return
+    if metric != "mse" and data_range is not None:
+        return
+    what = "a Dataset's images (in [0, 1])" if dataset else "the images"
+    if query.dtype.kind != "f":
+        divisor = 1 if query.dtype == np.bool_ else np.iinfo(query.dtype).max
+        received = f"the query is {query.dtype} (integer values) but {what} are {stack.dtype}"
+        todo = f"convert the query first, e.g. query / {divisor}"
+    else:
+        received = f"the query is {query.dtype} but {what} are {stack.dtype} (integer values)"
+        todo = "convert both to one scale first (e.g. images / 255 for 8-bit images and a query in [0, 1])"
+    explicit = "" if metric == "mse" else ", or pass data_range= explicitly if both are already on one scale"
+    raise ValueError(f"{metric}: {received}: {metric} compares pixel values, so both must be on one scale; {todo}{explicit}")
+
+
 def _setup(query: Any, images: Any, metric: str, data_range: Any, options: dict) -> tuple[_Kernel, np.ndarray, dict | None]:
     metric = check_choice(metric, "metric", METRICS)
     query = as_image(query, "query")
     stack = _checked_stack(images, query.shape)
+    _check_same_scale(metric, query, stack, data_range, _is_dataset(images))
     if _is_dataset(images) and data_range is None:
         data_range = images.data_range
     kernel = _make_kernel(metric, query, stack, data_range, options)
@@ -366,8 +395,12 @@ def scores(
     metric : str, default "ssim"
         One of :data:`METRICS`.
     data_range : float, optional
-        For ``"ssim"`` and ``"psnr"``: span of the values (from the dtype for integer images, from
-        a ``Dataset``, otherwise required).
+        For ``"ssim"`` and ``"psnr"``: span of the values (from the dtype for integer images, as
+        the pair functions; from a ``Dataset``; otherwise required). Checked (a positive finite
+        number) for every metric, even those that do not use it. For ``"mse"``, ``"psnr"`` and
+        ``"ssim"``, an integer query against float images (e.g. uint8 0..255 against a Dataset in
+        [0, 1]) or the reverse raises a ValueError: convert the query (``query / 255``) first, or,
+        for SSIM and PSNR, pass ``data_range`` explicitly if both are on one scale.
     progress : bool, optional
         Show a ``tqdm`` progress bar; None (default) shows one only for long jobs.
     **metric_kwargs
@@ -530,9 +563,16 @@ def pairwise(
     # Pearson's matrix is one product (~0.05 us a pair); other metrics score row by row
     show = _want_progress(progress, metric, n * (n + 1) / 2 * (0.05 if metric == "pearson" else 1))
     if metric == "pearson":
-        if metric_kwargs:
-            _make_kernel(metric, stack[0], stack, data_range, metric_kwargs)  # raises
+        _make_kernel(metric, stack[0], stack, data_range, metric_kwargs)  # checks the options
         return _pairwise_pearson(stack, show)
+    if metric == "psnr" and data_range is None and stack.dtype.kind == "i":
+        negative = stack.min(axis=(1, 2)) < 0
+        if negative.any() and not negative.all():
+            raise ValueError(
+                f"pairwise psnr of {stack.dtype} images: some have negative values and some do not, so "
+                "psnr's default peak (the dtype's maximum, or its span when the reference has negative "
+                "values) would differ between psnr(a, b) and psnr(b, a): pass data_range= explicitly"
+            )
     matrix = np.empty((n, n))
     with warnings.catch_warnings(), _one_blas_thread(n):
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -599,6 +639,24 @@ class Comparison:
         )
 
 
+def _metric_names(metrics: Any) -> list[str]:
+    """``compare``'s metrics: None (all), one name, or an iterable of names."""
+    if metrics is None:
+        return list(METRICS)
+    if isinstance(metrics, str):
+        return [check_choice(metrics, "metric", METRICS)]
+    try:
+        items = list(metrics)
+    except TypeError:
+        raise TypeError(
+            f"metrics must be None (all), a metric name or a list of names from {', '.join(map(repr, METRICS))}; "
+            f"got {_describe(metrics)}"
+        ) from None
+    if not items:
+        raise ValueError("metrics is empty: pass None for every metric, or a list of names")
+    return [check_choice(m, "metric", METRICS) for m in items]
+
+
 def compare(
     a: Any,
     b: Any,
@@ -651,7 +709,10 @@ def compare(
     pearson  1.0000  higher is more similar
     mse      0.0000  lower is more similar
     """
-    names = list(METRICS) if metrics is None else [check_choice(m, "metric", METRICS) for m in ([metrics] if isinstance(metrics, str) else metrics)]
+    names = _metric_names(metrics)
+    if data_range is not None:
+        check_data_range(data_range)  # checked even if no chosen metric uses it
+    information._check_bins(bins)
     funcs = {
         "pearson": lambda: correlation.pearson(a, b),
         "ssim": lambda: structural.ssim(a, b, data_range=data_range),

@@ -27,10 +27,26 @@ def _constant_rows(x: np.ndarray) -> np.ndarray:
     return (x == x[..., :1]).all(axis=-1)
 
 
+def _pow2_scaled(z: np.ndarray) -> np.ndarray:
+    """Each row of z times a power of two that brings its largest |value| into [0.5, 1).
+
+    Multiplying by a power of two is exact, so r is unchanged, but sums of squares of values
+    near 1e160 (overflow) or 1e-170 (underflow) stay in range. Rows already within
+    [2**-300, 2**300] are left alone, so ordinary images keep their exact bits.
+    """
+    peak = np.abs(z).max(axis=-1, keepdims=True)
+    _, exponent = np.frexp(peak)
+    if not ((np.abs(exponent) > 300) & (peak > 0)).any():
+        return z
+    exponent = np.where(peak > 0, exponent, 0)
+    return np.ldexp(z, -exponent)
+
+
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     """Rows of ``x`` (..., P) centred and scaled to unit length, in float64; constant rows -> nan."""
-    z = np.asarray(x, dtype=np.float64)
+    z = _pow2_scaled(np.asarray(x, dtype=np.float64))  # exact: no overflow in the mean
     z = z - z.mean(axis=-1, keepdims=True)
+    z = _pow2_scaled(z)  # exact: no overflow or underflow in the squares
     norm = np.sqrt(np.einsum("...i,...i->...", z, z))
     constant = _constant_rows(x)
     norm[constant] = np.nan  # exact test: a constant row may centre to tiny rounding noise
@@ -102,7 +118,9 @@ def pearson(a: Any, b: Any) -> float:
 
     the dot product of the standardised vectors (:func:`standardize`). r is unchanged by
     ``alpha * image + beta`` with ``alpha > 0`` and changes sign for ``alpha < 0``.
-    Equal to ``scipy.stats.pearsonr(a.ravel(), b.ravel())[0]``.
+    Equal to ``scipy.stats.pearsonr(a.ravel(), b.ravel())[0]``, also at extreme scales
+    (images times 1e160 or 1e-170): each image is scaled by a power of two (exact) before the
+    sums of squares, which would otherwise overflow or underflow.
 
     References
     ----------
@@ -142,11 +160,13 @@ def _pearson_rows(zq: np.ndarray, x: np.ndarray) -> np.ndarray:
     weights = np.empty((x64.shape[1], 2))
     weights[:, 0] = 1.0
     weights[:, 1] = zq
-    sums = x64 @ weights
-    squares = np.einsum("ij,ij->i", x64, x64)
-    mean = sums[:, 0] / x64.shape[1]
-    var = squares - sums[:, 0] * mean
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # such rows are redone below
+        sums = x64 @ weights
+        squares = np.einsum("ij,ij->i", x64, x64)
+        mean = sums[:, 0] / x64.shape[1]
+        var = squares - sums[:, 0] * mean
     ill = ~(100 * var > squares)
+    ill |= ~(squares > 1e-200) | ~np.isfinite(squares)  # x**2 underflows or overflows: scale exactly
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (sums[:, 1] - mean * zq.sum()) / np.sqrt(var)
     if ill.any():

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_pair, resolve_data_range
+from ._validation import as_pair, check_data_range, dtype_data_range, resolve_data_range
 
 __all__ = ["mse", "psnr"]
 
@@ -59,6 +59,20 @@ def mse(a: Any, b: Any) -> float:
     return float(_mse_scores(a, b[None])[0])
 
 
+def _psnr_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str = "psnr") -> float:
+    """scikit-image's peak_signal_noise_ratio rule for R.
+
+    Given: as given. Integer ``a`` (image_true): the dtype's maximum when ``a`` has no negative
+    values (255 for uint8, 32767 for int16), else the dtype's span (max - min). Floats: required.
+    """
+    if data_range is not None:
+        return check_data_range(data_range)
+    r = resolve_data_range(a, b, None, func)  # same integer dtype, or a clear error
+    if a.dtype == np.bool_ or not np.issubdtype(a.dtype, np.signedinteger) or a.min() >= 0:
+        return r if a.dtype == np.bool_ else float(np.iinfo(a.dtype).max)
+    return r
+
+
 def psnr(a: Any, b: Any, data_range: float | None = None) -> float:
     """Peak signal-to-noise ratio between two images, in decibels.
 
@@ -67,8 +81,10 @@ def psnr(a: Any, b: Any, data_range: float | None = None) -> float:
     a, b : array_like, shape (H, W)
         Two grey-level images of the same shape.
     data_range : float, optional
-        The span of values the images can take (1.0 for images in [0, 1], 255 for 8-bit).
-        Taken from the dtype for integer images; required for float images.
+        The peak value R (1.0 for images in [0, 1], 255 for 8-bit). Required for float images.
+        For integer images, as scikit-image: the dtype's maximum when ``a`` (the reference,
+        scikit-image's ``image_true``) has no negative values (255 for uint8, 32767 for int16),
+        otherwise the dtype's span, max - min (65535 for int16). (SSIM always takes the span.)
 
     Returns
     -------
@@ -95,5 +111,5 @@ def psnr(a: Any, b: Any, data_range: float | None = None) -> float:
     20.0
     """
     a, b = as_pair(a, b)
-    r = resolve_data_range(a, b, data_range, "psnr")
+    r = _psnr_data_range(a, b, data_range)
     return float(_psnr_from_mse(_mse_scores(a, b[None]), r)[0])

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_pair, check_positive_int, resolve_data_range, to_float
+from ._validation import _describe, as_pair, check_bool, check_positive_int, resolve_data_range, to_float
 
 __all__ = ["LocalStatistics", "SSIMComponents", "local_statistics", "ssim", "ssim_components"]
 
@@ -49,16 +49,34 @@ def _window(
     shape: tuple[int, ...], win_size: Any, gaussian_weights: bool, sigma: Any, use_sample_covariance: bool
 ) -> _Window:
     """Check the window arguments against the image shape and build the window."""
-    try:
-        sigma = float(sigma)
-    except (TypeError, ValueError):
-        raise TypeError(f"sigma must be a positive number, got {sigma!r}") from None
+    gaussian_weights = check_bool(gaussian_weights, "gaussian_weights")
+    use_sample_covariance = check_bool(use_sample_covariance, "use_sample_covariance")
+    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, (int, float, np.integer, np.floating)):
+        raise TypeError(f"sigma must be a positive number (default 1.5), got {_describe(sigma)}")
+    sigma = float(sigma)
     if not (sigma > 0 and math.isfinite(sigma)):
-        raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
+        raise ValueError(f"sigma must be a positive finite number, got {sigma!r} (default 1.5)")
+    largest = min(shape) - (1 - min(shape) % 2)  # the largest odd window that fits
     if gaussian_weights:
+        if sigma > 4 * max(shape):
+            raise ValueError(
+                f"sigma={sigma!r} is too large for a {shape[0]}x{shape[1]} image: a Gaussian window wider "
+                f"than the image is flat; use sigma <= {4 * max(shape)} (default 1.5)"
+            )
         radius = int(_TRUNCATE * sigma + 0.5)
+        if win_size is None and radius < 1:
+            raise ValueError(
+                f"sigma={sigma!r} gives a 1-pixel Gaussian window (win_size = 2 * int(3.5 * sigma + 0.5) + 1), "
+                "which has no variance: use sigma >= 0.15 (default 1.5), or pass win_size=3 or larger"
+            )
+        if win_size is None and 2 * radius + 1 > min(shape):
+            raise ValueError(
+                f"sigma={sigma!r} gives a Gaussian window of win_size {2 * radius + 1} "
+                f"(2 * int(3.5 * sigma + 0.5) + 1), larger than the image ({shape[0]}x{shape[1]}): use "
+                f"sigma <= {(largest // 2 - 0.5) / _TRUNCATE:.3g}, or pass an odd win_size <= {largest}"
+            )
         x = np.arange(-radius, radius + 1, dtype=np.float64)
-        weights = np.exp(-0.5 / (sigma * sigma) * x**2)
+        weights = np.exp(-0.5 / (sigma * sigma) * x**2) if radius else np.ones(1)
         weights /= weights.sum()
         default = 2 * radius + 1
     else:
@@ -69,7 +87,7 @@ def _window(
     if win_size > min(shape):
         raise ValueError(
             f"win_size {win_size} is larger than the image ({shape[0]}x{shape[1]}): pass an odd "
-            f"win_size <= {min(shape) - (1 - min(shape) % 2)}"
+            f"win_size <= {largest}"
         )
     if not gaussian_weights:
         weights = np.full(win_size, 1.0 / win_size)
@@ -79,10 +97,21 @@ def _window(
 
 
 def _constants(K1: Any, K2: Any, data_range: float) -> tuple[float, float]:
-    for name, value in (("K1", K1), ("K2", K2)):
-        if not (isinstance(value, (int, float, np.floating, np.integer)) and value >= 0 and math.isfinite(value)):
-            raise ValueError(f"{name} must be a non-negative number (default 0.01 for K1, 0.03 for K2), got {value!r}")
-    return (K1 * data_range) ** 2, (K2 * data_range) ** 2
+    """C1 = (K1 R)**2 and C2 = (K2 R)**2, with K1, K2 finite positive numbers and C1, C2 finite."""
+    out = []
+    for name, value, default in (("K1", K1, 0.01), ("K2", K2, 0.03)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.floating, np.integer)):
+            raise TypeError(f"{name} must be a positive number (default {default}), got {_describe(value)}")
+        if not (value > 0 and math.isfinite(value)):
+            raise ValueError(f"{name} must be a positive finite number, got {value!r} (default {default})")
+        c = float(value) * data_range
+        if not c * c < math.inf:  # no OverflowError
+            raise ValueError(
+                f"data_range={data_range!r} with {name}={value!r} makes C{name[1]} = ({name} * data_range)**2 "
+                "overflow: pass the real span of the images' values (1.0 for [0, 1], 255 for 8-bit)"
+            )
+        out.append(c * c)
+    return out[0], out[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,6 +447,7 @@ def ssim(
     ((28, 28), True)
     """
     a, b = as_pair(a, b)
+    full = check_bool(full, "full")
     r = resolve_data_range(a, b, data_range, "ssim")
     window = _window(a.shape, win_size, gaussian_weights, sigma, use_sample_covariance)
     C1, C2 = _constants(K1, K2, r)

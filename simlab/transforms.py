@@ -129,9 +129,15 @@ def _rotate_unit(u: np.ndarray, degrees: float, fill: float) -> np.ndarray:
     return ndimage.rotate(u, degrees, reshape=False, order=1, mode="constant", cval=fill)
 
 
-def _blur_unit(u: np.ndarray, sigma: float) -> np.ndarray:
+def _blur_unit(u: np.ndarray, sigma: float, name: str = "sigma") -> np.ndarray:
     if sigma == 0:
         return u
+    limit = 4 * max(u.shape)
+    if sigma > limit:  # the kernel would have ~8 sigma taps: memory and time without any effect
+        raise ValueError(
+            f"{name}={sigma!r} is too large for a {u.shape[0]}x{u.shape[1]} image: a blur wider than "
+            f"the image already makes it flat; use {name} <= {limit} (4 x the image size)"
+        )
     from scipy import ndimage
 
     return ndimage.gaussian_filter(u, sigma, mode="nearest")
@@ -379,7 +385,8 @@ def blur(image: Any, sigma: float) -> np.ndarray:
     image : array_like, shape (H, W)
         Grey-level image: floats in [0, 1], or integers (their dtype's range).
     sigma : float
-        Standard deviation of the Gaussian kernel in pixels; 0 leaves the image unchanged.
+        Standard deviation of the Gaussian kernel in pixels; 0 leaves the image unchanged. At
+        most 4 x the image's larger side (a wider blur is already flat; larger values raise).
 
     Returns
     -------
@@ -474,7 +481,7 @@ def apply(
 
     u = _rotate_unit(u, degrees, 0.0)
     u = _shift_unit(u, dx, dy, 0.0)
-    u = _blur_unit(u, blur_sigma)
+    u = _blur_unit(u, blur_sigma, "blur")
     u = _contrast_unit(u, factor)
     u = _brightness_unit(u, delta)
     if invert:
