@@ -52,6 +52,7 @@ _CHUNK = 256  # images per chunk: a chunk's working set stays in the CPU cache
 _WORKERS = 2  # threads over chunks (at most the number of cores)
 _CACHE_BUDGET = 1 << 30  # bytes of cached statistics per data set, at most
 _COST_US = {"pearson": 1, "mse": 1, "psnr": 1, "ssim": 6, "mutual_information": 6, "normalized_mutual_information": 6}
+_JOINT_CELLS = 1 << 22  # joint-histogram cells per block in MI batches (32 MB of counts)
 _PROGRESS_SECONDS = 2.0  # progress=None shows a bar for jobs expected to take longer than this
 
 
@@ -143,13 +144,21 @@ class _Information(_Kernel):
     def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
         idx, h_nats = stats
         h_x = h_nats / math.log(self.base)  # bit for bit _entropy(..., base)
-        counts = information._joint_counts(self.idx_q, idx.astype(np.intp), self.bins)
-        return self._from_counts(counts, h_x)
+        return self._score_idx(idx, h_x)
 
     def score_once(self, prepared: np.ndarray) -> np.ndarray:
-        idx = information._digitize(prepared, self.bins, self.dtype)[0]
-        counts = information._joint_counts(self.idx_q, idx, self.bins)
-        return self._from_counts(counts, self._entropy(counts.sum(axis=1)))  # as the pair function
+        return self._score_idx(information._digitize(prepared, self.bins, self.dtype)[0], None)
+
+    def _score_idx(self, idx: np.ndarray, h_x: np.ndarray | None) -> np.ndarray:
+        """Scores of digitised images (n, P), a few at a time when bins**2 is large (bounded memory)."""
+        step = max(1, _JOINT_CELLS // (self.bins * self.bins))
+        out = []
+        for s in range(0, idx.shape[0], step):
+            counts = information._joint_counts(self.idx_q, idx[s : s + step].astype(np.intp, copy=False), self.bins)
+            # without cached entropies: H(x) from the joint histogram, as the pair function
+            h = self._entropy(counts.sum(axis=1)) if h_x is None else h_x[s : s + step]
+            out.append(self._from_counts(counts, h))
+        return out[0] if len(out) == 1 else np.concatenate(out)
 
     def _from_counts(self, counts: np.ndarray, h_x: np.ndarray) -> np.ndarray:
         h_ab = self._entropy(counts.reshape(counts.shape[0], -1))

@@ -111,6 +111,12 @@ def _constants(K1: Any, K2: Any, data_range: float) -> tuple[float, float]:
                 "overflow: pass the real span of the images' values (1.0 for [0, 1], 255 for 8-bit)"
             )
         out.append(c * c)
+    if not 16 * data_range**2 * data_range**2 < math.inf:  # the map multiplies two squared terms
+        raise ValueError(
+            f"data_range={data_range!r} is too large: SSIM multiplies terms of order data_range**4, "
+            "which overflows float64 above about 1e76; pass the real span of the images' values "
+            "(1.0 for [0, 1], 255 for 8-bit)"
+        )
     return out[0], out[1]
 
 

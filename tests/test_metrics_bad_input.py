@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -217,3 +218,156 @@ def test_blank_images_in_a_batch_warn_once_and_rank_last():
     assert ranking.indices.tolist()[:2] == [2, 0] and sorted(ranking.indices[2:].tolist()) == [1, 3]
     with pytest.warns(RuntimeWarning, match="the query is constant"):
         assert np.isnan(simlab.scores(np.zeros((28, 28)), stack, "pearson")).all()
+
+
+# ------------------------------------------------------------------ review items: option checks
+
+
+def test_base_below_one_is_refused_with_the_reason():
+    for base in (0.5, 0, -2, math.inf, math.nan):
+        with pytest.raises(ValueError, match=r"base must be a finite number > 1 .*got"):
+            simlab.mutual_information(A, B, base=base)
+    with pytest.raises(ValueError, match="with a base below 1 every entropy and MI would be negative"):
+        simlab.scores(A, np.stack([A, B]), "mutual_information", base=0.5)
+    with pytest.raises(TypeError, match="base must be a number"):
+        entropy([1, 2], base=True)
+
+
+def test_too_many_bins_is_refused_before_allocating():
+    for call in (lambda: simlab.mutual_information(A, B, bins=100_000),
+                 lambda: joint_histogram(A, B, bins=4097),
+                 lambda: simlab.scores(A, np.stack([A, B]), "normalized_mutual_information", bins=10**6),
+                 lambda: simlab.compare(A, B, data_range=1.0, bins=5000)):
+        with pytest.raises(ValueError, match=r"bins must be at most 4096, got \d+: the joint histogram has bins\*\*2 cells"):
+            call()
+
+
+def test_large_bins_in_a_batch_equal_the_pair_function():
+    stack = np.stack([A, B, A[::-1], B.T])
+    values = simlab.scores(A, stack, "mutual_information", bins=1024, progress=False)
+    expected = [simlab.mutual_information(A, x, bins=1024) for x in stack]
+    assert np.abs(values - expected).max() <= 1e-12
+
+
+@pytest.mark.parametrize("flag", ["gaussian_weights", "use_sample_covariance", "full"])
+@pytest.mark.parametrize("value", ["no", 1, None, np.array([True])])
+def test_ssim_flags_must_be_booleans(flag, value):
+    with pytest.raises(TypeError, match=f"{flag} must be True or False, got"):
+        simlab.ssim(A, B, data_range=1.0, **{flag: value})
+
+
+def test_ssim_flags_accept_numpy_bools():
+    expected = simlab.ssim(A, B, data_range=1.0, gaussian_weights=True)
+    assert simlab.ssim(A, B, data_range=1.0, gaussian_weights=np.bool_(True), full=np.False_) == expected
+
+
+def test_batch_ssim_flags_must_be_booleans():
+    with pytest.raises(TypeError, match="gaussian_weights must be True or False, got str 'no'"):
+        simlab.scores(A, np.stack([A, B]), "ssim", data_range=1.0, gaussian_weights="no")
+
+
+def test_booleans_are_not_numbers_for_data_range_and_constants():
+    with pytest.raises(TypeError, match="data_range must be a number .*got bool True"):
+        simlab.ssim(A, B, data_range=True)
+    with pytest.raises(TypeError, match="data_range must be a number .*got bool True"):
+        simlab.psnr(A, B, data_range=True)
+    with pytest.raises(TypeError, match="K1 must be a positive number .*got bool True"):
+        simlab.ssim(A, B, data_range=1.0, K1=True)
+    with pytest.raises(ValueError, match=r"K1 must be a positive finite number, got 0"):
+        simlab.ssim(A, B, data_range=1.0, K1=0)
+    with pytest.raises(ValueError, match=r"K2 must be a positive finite number, got inf"):
+        simlab.ssim(A, B, data_range=1.0, K2=math.inf)
+
+
+def test_huge_data_range_says_the_constants_overflow():
+    with pytest.raises(ValueError, match=r"data_range=1e\+300 with K1=0.01 makes C1 = \(K1 \* data_range\)\*\*2 overflow"):
+        simlab.ssim(A, B, data_range=1e300)
+    with pytest.raises(ValueError, match=r"data_range=1e\+150 is too large: SSIM multiplies terms of order data_range\*\*4"):
+        simlab.ssim(A, B, data_range=1e150)
+    assert simlab.ssim(A * 1e70, B * 1e70, data_range=1e70) == pytest.approx(simlab.ssim(A, B, data_range=1.0), rel=1e-9)
+
+
+def test_tiny_sigma_names_sigma_and_the_way_out():
+    with pytest.raises(ValueError, match=r"sigma=1e-09 gives a 1-pixel Gaussian window .*use sigma >= 0.15 .*or pass win_size=3"):
+        simlab.ssim(A, B, data_range=1.0, gaussian_weights=True, sigma=1e-9)
+    # with an explicit window, a tiny sigma is a valid (identity) filter, as in scikit-image
+    from skimage.metrics import structural_similarity
+
+    ours = simlab.ssim(A, B, data_range=1.0, gaussian_weights=True, sigma=1e-9, win_size=3)
+    assert abs(ours - structural_similarity(A, B, data_range=1.0, gaussian_weights=True, sigma=1e-9, win_size=3)) <= 1e-12
+
+
+def test_window_derived_from_a_large_sigma_says_it_came_from_sigma():
+    with pytest.raises(ValueError, match=r"sigma=100.0 gives a Gaussian window of win_size 701 \(2 \* int\(3.5 \* sigma \+ 0.5\) \+ 1\), larger than the image \(28x28\): use sigma <= 3.57, or pass an odd win_size <= 27"):
+        simlab.ssim(A, B, data_range=1.0, gaussian_weights=True, sigma=100)
+    assert simlab.ssim(A, B, data_range=1.0, gaussian_weights=True, sigma=3.57) < 1  # the bound it states works
+    with pytest.raises(ValueError, match=r"sigma=1e\+308 is too large for a 28x28 image.*use sigma <= 112"):
+        simlab.ssim(A, B, data_range=1.0, gaussian_weights=True, sigma=1e308, win_size=7)
+
+
+@pytest.mark.parametrize("metrics, error, words", [
+    (5, TypeError, "metrics must be None (all), a metric name or a list of names"),
+    ([5], TypeError, "metric must be a string"),
+    (["ssim", None], TypeError, "metric must be a string"),
+    ([], ValueError, "metrics is empty"),
+    (["sim"], ValueError, "unknown metric 'sim'"),
+])
+def test_compare_metrics_must_be_names(metrics, error, words):
+    with pytest.raises(error) as info:
+        simlab.compare(A, B, data_range=1.0, metrics=metrics)
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize("metric", [np.array(["ssim", "mse"]), ["ssim"], None, 3])
+def test_metric_must_be_one_name(metric):
+    with pytest.raises(TypeError, match=r"metric must be a string, one of 'pearson', .*; got"):
+        simlab.scores(A, np.stack([A, B]), metric)
+    with pytest.raises(TypeError, match=r"metric must be a string"):
+        simlab.pairwise(np.stack([A, B]), metric)
+
+
+@pytest.mark.parametrize("metric", ["pearson", "mutual_information", "normalized_mutual_information", "mse"])
+def test_data_range_is_checked_even_where_unused(metric):
+    with pytest.raises(ValueError, match="data_range must be a positive finite number, got 0"):
+        simlab.scores(A, np.stack([A, B]), metric, data_range=0)
+    with pytest.raises(TypeError, match="data_range must be a number"):
+        simlab.pairwise(np.stack([A, B]), metric, data_range="1")
+    with pytest.raises(ValueError, match="data_range must be a positive finite number, got -1"):
+        simlab.compare(A, B, data_range=-1, metrics=[metric])
+
+
+@pytest.mark.parametrize("metric", ["mse", "psnr", "ssim"])
+def test_integer_query_against_float_images_is_refused(metric):
+    ds = simlab.load_dataset("letters")[:50]
+    q = np.round(ds[0] * 255).astype(np.uint8)
+    with pytest.raises(ValueError, match=rf"{metric}: the query is uint8 \(integer values\) but a Dataset's images \(in \[0, 1\]\) are float32: .*convert the query first, e.g. query / 255"):
+        simlab.scores(q, ds, metric)
+    with pytest.raises(ValueError, match=r"the query is uint8"):
+        simlab.rank(q, ds.images, metric)
+    with pytest.raises(ValueError, match=r"the query is float32 but the images are uint8 \(integer values\)"):
+        simlab.scores(ds[0], np.round(ds.images * 255).astype(np.uint8), metric)
+    # the conversion the message suggests finds the query itself first
+    assert simlab.rank(q / 255, ds, metric, k=1).indices[0] == 0
+
+
+def test_integer_query_with_explicit_data_range_is_the_pair_function():
+    X = np.random.default_rng(1).random((3, 28, 28)) * 255
+    q = np.round(X[0]).astype(np.uint8)
+    values = simlab.scores(q, X, "ssim", data_range=255)
+    assert np.abs(values - [simlab.ssim(q, x, data_range=255) for x in X]).max() <= 1e-12
+
+
+def test_value_free_metrics_accept_an_integer_query_against_floats():
+    ds = simlab.load_dataset("letters")[:20]
+    q = np.round(ds[0] * 255).astype(np.uint8)
+    r = simlab.scores(q, ds, "pearson")
+    assert np.abs(r - [simlab.pearson(q, x) for x in ds.images]).max() <= 1e-12
+
+
+def test_pairwise_psnr_of_signed_images_with_and_without_negatives_asks_for_data_range():
+    X = np.random.default_rng(2).integers(0, 100, (3, 8, 8)).astype(np.int16)
+    X[1, 0, 0] = -5
+    with pytest.raises(ValueError, match="some have negative values and some do not.*pass data_range= explicitly"):
+        simlab.pairwise(X, "psnr")
+    m = simlab.pairwise(X, "psnr", data_range=200)
+    assert abs(m[0, 1] - simlab.psnr(X[0], X[1], data_range=200)) <= 1e-12

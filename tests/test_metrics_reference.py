@@ -304,3 +304,78 @@ def test_pearson_of_almost_constant_images_matches_scipy(contrast):
     expected = [pearsonr(b.ravel(), x.ravel())[0] for x in stack]
     np.testing.assert_allclose(simlab.scores(b, stack, "pearson"), expected, rtol=0, atol=1e-12)
     assert abs(simlab.pearson(b, stack[0]) - expected[0]) <= TOL
+
+
+# ------------------------------------------------------------------ review items: references at the edges
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint16, np.int32, np.uint8])
+@pytest.mark.parametrize("negative", [False, True], ids=["non-negative", "with-negatives"])
+def test_psnr_of_integer_images_takes_skimages_peak(dtype, negative):
+    # scikit-image: the dtype's maximum when image_true has no negative values, else max - min
+    rng = np.random.default_rng(7)
+    lo = -50 if negative and np.issubdtype(dtype, np.signedinteger) else 0
+    a, b = (rng.integers(lo, 100, (28, 28)).astype(dtype) for _ in "ab")
+    assert abs(simlab.psnr(a, b) - peak_signal_noise_ratio(a, b)) <= TOL
+    stack = np.stack([b, a, b[::-1]])
+    expected = [peak_signal_noise_ratio(a, x) for x in stack]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # psnr(a, a) = inf
+        assert np.abs(simlab.scores(a, stack, "psnr") - expected)[[0, 2]].max() <= TOL
+
+
+def test_psnr_peak_follows_the_reference_image_as_skimage():
+    a = np.full((8, 8), 10, dtype=np.int16)
+    b = a.copy()
+    b[0, 0] = -10  # only the test image is negative: the peak is still 32767
+    assert abs(simlab.psnr(a, b) - peak_signal_noise_ratio(a, b)) <= TOL
+    assert abs(simlab.psnr(b, a) - peak_signal_noise_ratio(b, a)) <= TOL  # reference negative: 65535
+
+
+def test_ssim_of_signed_integers_keeps_the_dtype_span():
+    rng = np.random.default_rng(8)
+    a, b = (rng.integers(0, 1000, (28, 28)).astype(np.int16) for _ in "ab")
+    assert abs(simlab.ssim(a, b) - structural_similarity(a, b)) <= 1e-7
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e-160, 1e-170, 1e300, 1e-300])
+def test_pearson_at_extreme_scales_matches_scipy(scale):
+    rng = np.random.default_rng(3)
+    a = rng.random((28, 28))
+    b = a + 0.2 * rng.random((28, 28))
+    a, b = a * scale, b * scale
+    expected = pearsonr(a.ravel(), b.ravel())[0]
+    assert abs(simlab.pearson(a, b) - expected) <= TOL
+    stack = np.stack([b, a, -b])
+    assert np.abs(simlab.scores(a, stack, "pearson") - [expected, 1.0, -expected]).max() <= TOL
+    assert abs(simlab.pairwise(stack, "pearson")[0, 2] + 1.0) <= TOL
+    blocks = corrcoef_blocks(a, b).matrix
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.nanmax(np.abs(blocks - np.corrcoef(a / scale, b / scale))) <= TOL
+
+
+def test_pearson_at_ordinary_scales_is_bit_for_bit_unchanged_by_the_rescaling():
+    from simlab.correlation import _unit_rows
+
+    rng = np.random.default_rng(4)
+    x = rng.random((5, 784)) * np.array([[1.0], [1e3], [1e-3], [255.0], [1e-12]])
+    z = x - x.mean(axis=1, keepdims=True)
+    assert np.array_equal(_unit_rows(x), z / np.sqrt(np.einsum("ij,ij->i", z, z))[:, None])
+
+
+@pytest.mark.parametrize("bins", [2, 16, 100])
+def test_float16_images_are_binned_in_float16_as_numpy(bins):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        a, b = (rng.random((28, 28)).astype(np.float16) for _ in "ab")
+        counts, ea, eb = joint_histogram(a, b, bins)
+        ref, ra, rb = np.histogram2d(a.ravel(), b.ravel(), bins)
+        assert np.array_equal(counts, ref) and np.array_equal(ea, ra) and np.array_equal(eb, rb)
+        exact = (scipy_entropy(ref.sum(axis=1)) + scipy_entropy(ref.sum(axis=0))) / scipy_entropy(ref.ravel())
+        assert abs(simlab.normalized_mutual_information(a, b, bins=bins) - exact) <= TOL
+        # scikit-image divides its density=True histogram by float16 bin widths (documented difference)
+        assert abs(simlab.normalized_mutual_information(a, b, bins=bins) - normalized_mutual_information(a, b, bins=bins)) <= 1e-3
+        stack = np.stack([b, a])
+        assert np.abs(simlab.scores(a, stack, "mutual_information", bins=bins)
+                      - [simlab.mutual_information(a, x, bins=bins) for x in stack]).max() <= TOL

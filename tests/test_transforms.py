@@ -187,6 +187,8 @@ def test_apply_follows_the_documented_order():
         (lambda: T.noise(FLOAT, 0.1, seed=1.5), TypeError, "seed"),
         (lambda: T.contrast(FLOAT, -1), ValueError, "factor must be >= 0"),
         (lambda: T.blur(FLOAT, -2), ValueError, "sigma must be >= 0"),
+        (lambda: T.blur(FLOAT, 1e308), ValueError, "sigma=1e+308 is too large for a 28x28 image"),
+        (lambda: T.apply(FLOAT, blur=113), ValueError, "use blur <= 112 (4 x the image size)"),
         (lambda: T.brightness(FLOAT, None), TypeError, "delta must be a real number"),
         (lambda: T.apply(FLOAT, invert=1), TypeError, "invert must be True or False"),
         (lambda: T.apply(FLOAT, contrast=-0.5), ValueError, "contrast must be >= 0"),
@@ -200,6 +202,11 @@ def test_bad_parameters_raise_clear_errors(call, error, words):
     with pytest.raises(error, match=None) as info:
         call()
     assert words in str(info.value)
+
+
+def test_blur_at_the_sigma_bound_still_works_and_is_flat():
+    out = T.blur(FLOAT, 112)  # the largest accepted sigma for a 28x28 image
+    assert out.shape == FLOAT.shape and np.ptp(out) < 0.05 * np.ptp(FLOAT)
 
 
 # ------------------------------------------------------------------------------ properties
