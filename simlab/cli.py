@@ -14,7 +14,7 @@ An image argument is either a file or a reference into a data set:
 
 ========================================  =====================================================
 ``photo.png``, ``scan.jpg``                an image file, converted to grey (ITU-R 601 luma,
-                                           Pillow's ``"L"`` mode) and scaled to [0, 1]
+                                           transparency composited onto white) and scaled to [0, 1]
 ``image.npy``                              a 2-D array saved with :func:`numpy.save`
 ``letters:12``, ``digits:5``               image 12 of a built-in data set
 ``letters:test:0``                         image 0 of the test split
@@ -28,11 +28,17 @@ use ``data_range=1`` and MSE is in units of the full range squared: data-set ima
 [0, 1]; image files are divided by their bit depth's maximum (255 for 8-bit, 65535 for 16-bit);
 integer ``.npy`` arrays by the span of their dtype (:func:`simlab._validation.dtype_data_range`).
 A float ``.npy`` array carries no range, so it needs ``--data-range R`` (the span its values can
-take: 1.0 for [0, 1], 255 for 0..255) and is divided by R. Pearson, SSIM, MI, NMI and PSNR do not
-change under this common scaling; MSE is divided by the range squared.
+take: 1.0 for [0, 1], 255 for 0..255) and is divided by R. Pearson, SSIM and PSNR do not change
+under this common scaling; MSE is divided by the range squared. MI and NMI are computed on the
+unscaled arrays (a uint8 PNG as uint8), so they equal :func:`simlab.mutual_information` on the same
+pixels: scaling does not change MI mathematically, but dividing by 255 can move pixels that lie on a
+bin edge into the neighbouring bin.
 
-Errors in what the user typed (a missing file, a bad reference, a shape mismatch, an unknown metric,
-a bad number) print one line, ``simlab: error: ...``, to stderr and exit with status 2.
+Errors in what the user typed or in the files it names (a missing file, a bad reference, a shape
+mismatch, an unknown metric, a bad number, ``--bins`` above 1024, a refused or damaged pickle, a
+complex array, a ``--figure`` that is empty or a folder) print one line, ``simlab: error: ...``, to
+stderr and exit with status 2. A bug in simlab itself shows its traceback (exit status 1). When the
+reader of the output goes away (``simlab rank ... | head -1``) the command stops quietly.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import pickle
 import sys
 import warnings
 from collections.abc import Sequence
@@ -52,6 +60,9 @@ import numpy as np
 __all__ = ["CLIError", "Operand", "build_parser", "load_operand", "main", "parse_dataset_argument"]
 
 PROG = "simlab"
+#: Largest ``--bins``: a joint histogram of MAX_BINS**2 cells (8 MB), far more than the pixels of
+#: most images (784 for 28x28), so more bins only add estimation bias (see simlab.information).
+MAX_BINS = 1024
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
 _EPILOG = """\
@@ -73,6 +84,10 @@ examples:
 
 class CLIError(Exception):
     """A mistake in what the user typed: reported as one line, exit status 2."""
+
+
+# what the loaders and the metrics' input checks raise for bad files and bad values: one line, exit 2
+_USER_ERRORS = (ValueError, TypeError, KeyError, OSError, EOFError, pickle.UnpicklingError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,6 +113,30 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
     return value
+
+
+def _bins(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_BINS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_BINS} bins, got {value}: a 28x28 image has only 784 pixels, and more "
+            "bins than pixels only add bias to mutual information"
+        )
+    return value
+
+
+def _figure_path(text: str) -> Path:
+    """``--figure``: a file name (``.png`` added when it has no suffix) in an existing folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name for the figure, e.g. --figure pair.png, got ''")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a folder: give a file name, e.g. --figure {os.path.join(text, 'figure.png')}"
+        )
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {str(path.parent)!r} of {text!r} does not exist: create it first")
+    return path if path.suffix else path.with_name(path.name + ".png")
 
 
 def _positive_float(text: str) -> float:
@@ -157,12 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(compare)
     compare.add_argument(
-        "--bins", type=_positive_int, default=None,
-        help="histogram bins for mutual information (default: simlab's, 16)",
+        "--bins", type=_bins, default=None,
+        help=f"histogram bins for mutual information, 1..{MAX_BINS} (default: simlab's, 16)",
     )
     compare.add_argument(
-        "--figure", metavar="OUT.png", type=Path,
-        help="save the two images, their difference and the SSIM map to this file",
+        "--figure", metavar="OUT.png", type=_figure_path,
+        help="save the two images, their difference and the SSIM map to this file (.png added if it "
+        "has no suffix)",
     )
 
     rank = _add_command(
@@ -180,8 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (default: 10)")
     _add_common(rank)
     rank.add_argument(
-        "--figure", metavar="OUT.png", type=Path,
-        help="save the query and its neighbours to this file",
+        "--figure", metavar="OUT.png", type=_figure_path,
+        help="save the query and its neighbours to this file (.png added if it has no suffix)",
     )
     return parser
 
@@ -218,6 +258,7 @@ class Operand:
     split: str | None = None
     index: int | None = None
     scaled_by: float = 1.0
+    raw: np.ndarray | None = None  # the image before scaling, in its own dtype (for MI and NMI)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON description (without the pixels)."""
@@ -239,23 +280,22 @@ def _looks_like_path(text: str) -> bool:
 
 
 def _read_image_file(path: Path) -> tuple[np.ndarray, float | None]:
-    """A grey image from a PNG/JPEG/... file, and the span of its values (None if unknown)."""
-    from PIL import Image, UnidentifiedImageError
+    """A grey image from a PNG/JPEG/... file in its own dtype, and the span of its values (None if unknown).
+
+    Read as :func:`simlab.load_dataset` reads a folder of images: colour -> ITU-R 601 luma,
+    transparency composited onto white, 16-bit and 32-bit values kept.
+    """
+    from ._io import _read_grey
 
     try:
-        with Image.open(path) as img:
-            img.load()
-            mode = img.mode
-            if mode.startswith("I;16"):
-                return np.asarray(img, dtype=np.float64), 65535.0
-            if mode == "I":  # 32-bit integer grey; 16-bit PNGs open this way in older Pillow
-                arr = np.asarray(img, dtype=np.float64)
-                return arr, (65535.0 if arr.min() >= 0 and arr.max() <= 65535 else None)
-            if mode == "F":
-                return np.asarray(img, dtype=np.float64), None
-            return np.asarray(img.convert("L"), dtype=np.float64), 255.0
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise CLIError(f"cannot read {str(path)!r} as an image: {_one_line(exc)}") from None
+        arr, _ = _read_grey(path)
+    except ValueError as exc:
+        raise CLIError(_one_line(exc)) from None
+    if arr.dtype == np.uint8:
+        return arr, 255.0
+    if arr.dtype.kind in "iu":  # 16-bit files, or 32-bit integer grey holding 16-bit values
+        return arr, (65535.0 if arr.min() >= 0 and arr.max() <= 65535 else None)
+    return arr, None
 
 
 def _read_npy(path: Path, text: str) -> tuple[np.ndarray, float | None]:
@@ -270,7 +310,12 @@ def _read_npy(path: Path, text: str) -> tuple[np.ndarray, float | None]:
             f"{text!r} holds a stack of {arr.shape[0]} images of {arr.shape[1]}x{arr.shape[2]}: "
             f"pick one, e.g. {text}:0"
         )
-    if arr.ndim != 2 or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+    if arr.ndim == 2 and arr.dtype.kind == "c":
+        raise CLIError(
+            f"{text!r} holds complex numbers (dtype {arr.dtype}): similarity metrics need real images; "
+            "save the real part or the magnitude, e.g. np.save(path, np.abs(x))"
+        )
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf":
         raise CLIError(
             f"{text!r} must hold one 2-D grey image, got an array of shape {arr.shape} and dtype {arr.dtype}"
         )
@@ -303,7 +348,7 @@ def _open_dataset(source: str, split: str | None, what: str):
         return load_dataset(target, split=split) if split is not None else load_dataset(target)
     except CLIError:
         raise
-    except (ValueError, TypeError, KeyError, OSError, EOFError) as exc:
+    except _USER_ERRORS as exc:
         raise CLIError(f"{what}: {_one_line(exc)}") from None
 
 
@@ -375,7 +420,7 @@ def load_operand(text: str, data_range: float | None = None) -> Operand:
     if not 0 <= index < len(ds):
         raise CLIError(f"{text!r}: index {index} is out of range, {ds.name} has {len(ds)} images (0..{len(ds) - 1})")
     op = Operand(
-        text=text, image=np.asarray(ds[index], dtype=np.float64), source="dataset", dataset=ds.name,
+        text=text, image=np.asarray(ds[index], dtype=np.float64), raw=ds[index], source="dataset", dataset=ds.name,
         split=split, index=index, label=int(ds.labels[index]), class_name=str(ds.class_name(index)),
     )
     return _scaled(op, float(ds.data_range), None)
@@ -389,6 +434,8 @@ def _scaled(op: Operand, span: float | None, data_range: float | None) -> Operan
                 "(1.0 for values in [0, 1], 255 for 0..255, or the span your values can take)"
             )
         span = data_range
+    if op.raw is None:
+        op.raw = op.image
     op.image = np.asarray(op.image, dtype=np.float64) / span
     op.scaled_by = float(span)
     return op
@@ -445,6 +492,7 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
     names = list(dict.fromkeys(args.metrics)) if args.metrics else list(METRICS)
     extra = {} if args.bins is None else {"bins": args.bins}
     values = compare(a.image, b.image, data_range=1.0, metrics=names, **extra).as_dict()
+    values.update(_information_on_raw(a, b, names, extra))
     result = {
         "command": "compare",
         "a": a.as_dict(),
@@ -463,6 +511,18 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
         fig = pair_panel(a.image, b.image, data_range=1.0, bins=args.bins, titles=(_short(a.text), _short(b.text)))
         result["figure"] = _save_figure(fig, args.figure)
     return result
+
+
+def _information_on_raw(a: Operand, b: Operand, names: Sequence[str], extra: dict) -> dict[str, float]:
+    """MI and NMI of the unscaled arrays, as the Python API gives them on the same files.
+
+    Scaling does not change MI mathematically, but dividing by the range moves pixels that lie on
+    a bin edge (e.g. integer values with edges on integers) into the neighbouring bin.
+    """
+    from .information import mutual_information, normalized_mutual_information
+
+    functions = {"mutual_information": mutual_information, "normalized_mutual_information": normalized_mutual_information}
+    return {name: f(a.raw, b.raw, **extra) for name, f in functions.items() if name in names}
 
 
 def _print_compare(result: dict[str, Any]) -> None:
@@ -564,14 +624,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always")
         try:
             result = run(args)
-        # CLIError: what the user typed; ValueError/TypeError: the library's input checks
-        except (CLIError, ValueError, TypeError) as exc:
+        # CLIError: what the user typed; the others: the loaders' and the library's input checks
+        except (CLIError, *_USER_ERRORS) as exc:
             print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
             return 2
+        except MemoryError:
+            print(f"{PROG}: error: out of memory: use a smaller data set or fewer --bins", file=sys.stderr)
+            return 2
+        # anything else is a bug in simlab: its traceback is shown (exit status 1)
     for message in dict.fromkeys(_one_line(w.message) for w in caught):
         print(f"{PROG}: warning: {message}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(result, indent=2, allow_nan=False))
-    else:
-        printer(result)
+    try:
+        if args.json:
+            print(json.dumps(result, indent=2, allow_nan=False))
+        else:
+            printer(result)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `simlab rank ... | head -1`: the reader has gone, stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        return 1
     return 0

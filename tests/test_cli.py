@@ -52,6 +52,18 @@ def letters() -> simlab.Dataset:
     return simlab.load_dataset("letters")
 
 
+class _Evil:
+    """Pickles to a call of os.system that creates a file: a pickle that runs code when loaded."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, letters) -> dict[str, Path]:
     """Real files of every kind the command line reads, written from letters images."""
@@ -95,6 +107,21 @@ def files(tmp_path_factory, letters) -> dict[str, Path]:
             Image.fromarray(u8[2 * k + i], mode="L").save(paths["classes"] / name / f"{i}.png")
     paths["broken.png"] = folder / "broken.png"
     paths["broken.png"].write_bytes(b"this is not a PNG")
+    paths["marker"] = folder / "pwned"  # what the evil pickle would create if it ran
+    paths["evil.pickle"] = folder / "evil.pickle"
+    paths["evil.pickle"].write_bytes(pickle.dumps({"test_dataset": _Evil(str(paths["marker"]))}))
+    paths["truncated.pickle"] = folder / "truncated.pickle"
+    paths["truncated.pickle"].write_bytes(pickle.dumps(course)[:200])
+    paths["complex.npy"] = folder / "complex.npy"
+    np.save(paths["complex.npy"], u8[0] + 1j * u8[1])
+    paths["complex_stack.npy"] = folder / "complex_stack.npy"
+    np.save(paths["complex_stack.npy"], u8 + 0j)
+    paths["emptyclass"] = folder / "emptyclass"
+    Image.fromarray(u8[0], mode="L").save((paths["emptyclass"] / "A").mkdir(parents=True) or
+                                          paths["emptyclass"] / "A" / "0.png")
+    (paths["emptyclass"] / "B").mkdir()
+    paths["a_dir"] = folder / "a_dir"
+    paths["a_dir"].mkdir()
     paths["u8"] = u8
     paths["folder"] = folder
     return paths
@@ -288,6 +315,17 @@ def _error_cases(files: dict) -> dict[str, tuple[list[str], str]]:
         "rank_query_shape": (["rank", f["big.npy"], "--dataset", "digits"], "resize"),
         "rank_missing_dataset": (["rank", "letters:0", "--dataset", f["folder"] + "/none.npz"], "no such file"),
         "bad_figure_format": (["compare", "letters:0", "letters:1", "--figure", f["folder"] + "/x.nosuch"], "figure"),
+        "refused_pickle": (["compare", f["evil.pickle"] + ":test:0", "letters:0"], "refused to load posix.system"),
+        "truncated_pickle": (["compare", f["truncated.pickle"] + ":test:0", "letters:0"], "not a readable pickle"),
+        "huge_bins": (["compare", "letters:0", "letters:1", "--bins", "100000"], "at most 1024 bins"),
+        "figure_empty": (["compare", "letters:0", "letters:1", "--figure", ""], "expected a file name"),
+        "figure_is_a_folder": (["compare", "letters:0", "letters:1", "--figure", f["a_dir"]], "is a folder"),
+        "figure_folder_missing": (["rank", "letters:0", "--figure", f["folder"] + "/nope/x.png"], "does not exist"),
+        "complex_npy": (["compare", f["complex.npy"], "letters:0"], "complex"),
+        "complex_stack_reference": (["compare", f["complex_stack.npy"] + ":0", "letters:0"], "complex"),
+        "empty_class_folder": (["rank", "letters:0", "--dataset", f["emptyclass"]], "'B' holds no image files"),
+        "empty_dataset_name": (["rank", "letters:0", "--dataset", ""], "empty"),
+        "device_dataset": (["rank", "letters:0", "--dataset", "/dev/zero"], "neither a regular file"),
     }
 
 
@@ -298,6 +336,8 @@ ERROR_NAMES = [
     "not_an_image",
     "missing_argument", "unknown_command", "k_zero", "rank_unknown_metric", "rank_query_shape",
     "rank_missing_dataset", "bad_figure_format",
+    "refused_pickle", "truncated_pickle", "huge_bins", "figure_empty", "figure_is_a_folder", "figure_folder_missing",
+    "complex_npy", "complex_stack_reference", "empty_class_folder", "empty_dataset_name", "device_dataset",
 ]
 
 
@@ -312,6 +352,49 @@ def test_user_error_prints_one_line_and_exits_2(files, case):
     assert lines[0].startswith("simlab: error: ")
     assert word.lower() in lines[0].lower()
     assert result.stdout == ""
+
+
+def test_refused_pickle_never_ran_its_code(files):
+    result = run("compare", f"{files['evil.pickle']}:test:0", "letters:0")
+    assert result.returncode == 2 and not files["marker"].exists()
+
+
+def test_compare_mi_and_nmi_equal_the_python_api_on_the_uint8_pixels(tmp_path):
+    # the reviewer's case: range 3..99 and 16 bins put the bin edges on integer values
+    rng = np.random.default_rng(0)
+    a = rng.integers(3, 100, (28, 28)).astype(np.uint8)
+    b = rng.integers(3, 100, (28, 28)).astype(np.uint8)
+    a[0, :2] = b[0, :2] = (3, 99)
+    Image.fromarray(a).save(tmp_path / "ma.png")
+    Image.fromarray(b).save(tmp_path / "mb.png")
+    assert simlab.mutual_information(a, b) != simlab.mutual_information(a / 255, b / 255)  # the trap is real
+    for bins in (None, 6, 32):
+        extra = [] if bins is None else ["--bins", str(bins)]
+        kw = {} if bins is None else {"bins": bins}
+        got = values(run_json("compare", tmp_path / "ma.png", tmp_path / "mb.png", *extra))
+        assert got["mutual_information"] == simlab.mutual_information(a, b, **kw)
+        assert got["normalized_mutual_information"] == simlab.normalized_mutual_information(a, b, **kw)
+
+
+def test_figure_without_suffix_is_saved_as_png_and_the_real_path_is_printed(files):
+    out = files["folder"] / "nosuffix"
+    result = run("compare", "letters:0", "letters:1", "--metric", "pearson", "--figure", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"figure saved to {out}.png"
+    assert Path(f"{out}.png").read_bytes()[:8] == PNG_MAGIC and not out.exists()
+
+
+def test_closed_stdout_pipe_exits_quietly():
+    # like `simlab rank letters:0 -k 6500 | head -1`: far more output than a pipe buffer holds
+    proc = subprocess.Popen([sys.executable, "-m", "simlab", "rank", "letters:0", "-k", "6500", "-m", "pearson"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=300) in (0, 1)
+    assert first.startswith(b"query: letters:0")
+    assert err == "", err
 
 
 def test_error_cases_are_all_tested(files):
