@@ -520,10 +520,34 @@ def _pair_panel_values(a: np.ndarray, b: np.ndarray, data_range: float, bins: in
         "mse": float(mse(a, b)),
         "ssim": float(mean_ssim),
         "ssim_map": np.asarray(ssim_map, dtype=np.float64),
-        "log_counts": np.log10(1.0 + np.asarray(counts, dtype=np.float64)).T,  # rows: b's bins
+        # rows: b's bins; empty cells masked, so they stay white and any filled cell shows in colour
+        "log_counts": np.ma.masked_equal(np.log10(1.0 + np.asarray(counts, dtype=np.float64)).T, 0.0),
         "extent": (float(edges_a[0]), float(edges_a[-1]), float(edges_b[0]), float(edges_b[-1])),
         "mi": float(mutual_information(a, b, bins=bins)),
     }
+
+
+def _pair_panel_colourbar(ax: Any, artist: Any, limit: float, sign: str) -> None:
+    """A slim colour bar for a signed panel of :func:`pair_panel`: ticks at -limit, 0, +limit only."""
+    bar = ax.figure.colorbar(artist, ax=ax, fraction=0.07, pad=0.03, shrink=0.85, ticks=[-limit, 0.0, limit])
+    bar.ax.set_yticklabels([f"−{limit:g}", "0", f"{sign}{limit:g}"])
+    bar.ax.tick_params(labelsize=11, length=0, pad=2)
+    bar.outline.set_visible(False)
+
+
+def _pair_panel_freeze_layout(fig: Any, axes: Any, caption: Any) -> None:
+    """Lay :func:`pair_panel` out once with typical titles, then keep those positions.
+
+    Constrained layout measures the titles, so each pair's numbers would move the panels by a few
+    pixels; with the layout fixed, every pair is drawn at the same place (the live app redraws only
+    the changing parts over a saved background, which needs exactly that).
+    """
+    typical = ("A: M #0000", "B: M #0000", "B − A: MSE 0.000", "SSIM map: mean -0.00", "joint hist.: MI 0.00 bits")
+    for ax, title in zip(axes, typical):
+        ax.set_title(title)
+    caption.set_text("dx=0")
+    fig.get_layout_engine().execute(fig)
+    fig.set_layout_engine("none")
 
 
 @styled
@@ -535,10 +559,11 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
 
     The comparison panel of the live app (:func:`simlab.widgets.compare`) and of
     ``python -m simlab compare --figure``. Five panels, left to right: ``a``; ``b``; ``b - a``
-    (diverging, white at 0, limits ``±data_range``); the SSIM map (diverging, limits -1..1; its mean
-    is SSIM); the joint histogram of grey levels (``log10(1 + count)``, ``a`` across, ``b`` up, on
-    fixed axes spanning the value range; its mutual information is in the title). Titles carry the
-    numbers: MSE, mean SSIM, MI in bits.
+    (diverging, white at 0, limits ``±data_range``, with a colour bar); the SSIM map (diverging,
+    limits -1..1, with a colour bar; its mean is SSIM); the joint histogram of grey levels
+    (``log10(1 + count)`` in viridis, empty cells white so every filled cell stands out when
+    projected; ``a`` across, ``b`` up, on fixed axes spanning the value range; its mutual information
+    is in the title). Titles carry the numbers: MSE, mean SSIM, MI in bits.
 
     Parameters
     ----------
@@ -580,7 +605,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
     >>> rng = np.random.default_rng(0)
     >>> a = rng.random((28, 28)); b = np.clip(a + 0.1, 0, 1)
     >>> fig = pair_panel(a, b)
-    >>> [ax.get_title().split(":")[0] for ax in fig.axes]
+    >>> [ax.get_title().split(":")[0] for ax in fig.axes[:5]]   # then the two colour bars
     ['A', 'B', 'B − A', 'SSIM map', 'joint hist.']
     >>> pair_panel(a, 1 - a, fig=fig) is fig
     True
@@ -609,10 +634,11 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
                    show_image(axes[1], b, vmin=low, vmax=low + data_range),
                    show_signed(axes[2], values["difference"], limit=data_range),
                    show_signed(axes[3], values["ssim_map"], limit=1.0)]
-        for ax in axes[2:4]:
+        for ax, artist, limit, sign in ((axes[2], artists[2], data_range, "+"), (axes[3], artists[3], 1.0, "")):
             ax.set_xticks([])
             ax.set_yticks([])
-        artists.append(axes[4].imshow(values["log_counts"], origin="lower", aspect="auto", cmap="Blues",
+            _pair_panel_colourbar(ax, artist, limit, sign)
+        artists.append(axes[4].imshow(values["log_counts"], origin="lower", aspect="auto", cmap="viridis",
                                       extent=values["extent"], interpolation="nearest"))
         axes[4].set_xlabel(f"grey level in {names[0]}")
         axes[4].set_ylabel(names[1])
@@ -622,6 +648,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
         axes[4].locator_params(nbins=3)
         caption = axes[1].text(0.5, -0.03, "", transform=axes[1].transAxes, ha="center", va="top",
                                fontsize=11)
+        _pair_panel_freeze_layout(fig, axes, caption)
         state = {"artists": artists, "axes": list(axes), "data_range": data_range, "bins": bins,
                  "note": caption}
         fig._simlab_pair_panel = state  # type: ignore[attr-defined]
@@ -631,7 +658,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
             artist.set_data(image)
         artists[4].set_data(values["log_counts"])
         artists[4].set_extent(values["extent"])
-    artists[4].set_clim(0.0, max(float(values["log_counts"].max()), 1e-9))
+    artists[4].set_clim(np.log10(2.0), max(float(values["log_counts"].max()), 0.5))  # 1 pixel: darkest
     for ax, title in zip(state["axes"], text):
         ax.set_title(title)
     state["note"].set_text(note)
