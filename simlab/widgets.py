@@ -50,15 +50,18 @@ _TRANSFORMS: tuple[tuple[str, str, Callable[[], w.Widget]], ...] = (
 )
 
 _STYLE = """<style>
-.widget-box.simlab-compare { font-size: 15px; }
+.widget-box.simlab-compare { font-size: 14px; }
 .widget-box.simlab-compare .widget-label, .widget-box.simlab-compare .widget-readout { font-size: 14px; }
-.simlab-metrics table { border-collapse: collapse; margin-top: 4px; }
-.simlab-metrics th, .simlab-metrics td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left;
-  white-space: nowrap; line-height: 1.5; }
-.simlab-metrics td.value { text-align: right; font-family: monospace; font-size: 15px; }
-.simlab-neighbours .simlab-thumbs { display: flex; flex-wrap: wrap; gap: 8px; }
-.simlab-neighbours figure { margin: 0; text-align: center; font-size: 13px; }
-.simlab-neighbours img { width: 64px; height: 64px; image-rendering: pixelated; border: 1px solid #9aa0a6; }
+.widget-box.simlab-compare .widget-inline-hbox { margin-top: 1px; margin-bottom: 1px; }
+.simlab-metrics table { border-collapse: collapse; table-layout: fixed; width: 392px; }
+.simlab-metrics th, .simlab-metrics td { padding: 1px 8px; border-bottom: 1px solid #ddd; text-align: left;
+  white-space: nowrap; line-height: 1.45; overflow: hidden; }
+.simlab-metrics col.name { width: 246px; } .simlab-metrics col.value { width: 82px; }
+.simlab-metrics td.value { text-align: right; font-family: monospace; font-size: 14px;
+  font-variant-numeric: tabular-nums; }
+.simlab-neighbours .simlab-thumbs { display: flex; flex-wrap: nowrap; gap: 6px; margin-top: 4px; }
+.simlab-neighbours figure { margin: 0; width: 58px; text-align: center; font-size: 12px; line-height: 1.3; }
+.simlab-neighbours img { width: 56px; height: 56px; image-rendering: pixelated; border: 1px solid #9aa0a6; }
 </style>"""
 
 
@@ -78,6 +81,11 @@ def _png(image: np.ndarray, data_range: float) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit, greyscale, no interlace
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes()))
             + chunk(b"IEND", b""))
+
+
+def _short(value: float) -> str:
+    """A thumbnail's score: 3 significant digits, so 8 captions fit in one row."""
+    return _format(value) if not np.isfinite(value) else f"{value:.3g}"
 
 
 def _format(value: float) -> str:
@@ -231,26 +239,33 @@ class CompareApp:
 
     # ------------------------------------------------------------------ layout
     def _layout(self) -> w.VBox:
-        narrow = w.Layout(width="250px")
-        for control in (self.a, self.b, self.a_class, self.b_class):
-            control.layout = narrow
-        samples = w.HBox([
-            w.VBox([self.a, self.a_class]),
-            w.VBox([self.b, self.b_class]),
-            w.VBox([self.random_pair, self.same_class, self.different_class]),
-        ])
+        """Compact, for a 1024 px projector: one row of samples, the transforms wrapped in two or
+        three rows, the figure, then the table beside the neighbours (8 thumbnails in one row)."""
+        for control in (self.a, self.b):
+            control.layout = w.Layout(width="150px")
+            control.style.description_width = "62px"
+        longest = max(len(name) for name, _ in self.a_class.options)
+        for control, who in ((self.a_class, "A"), (self.b_class, "B")):  # class name right of the index
+            control.layout = w.Layout(width=f"{max(60, 36 + 9 * longest)}px")
+            control.description = ""
+            control.tooltip = f"{who}'s class: choose one to draw a sample of that class"
+        for button in (self.random_pair, self.same_class, self.different_class, self.reset):
+            button.layout = w.Layout(width="auto", margin="1px 3px")
+        samples = w.HBox([self.a, self.a_class, self.b, self.b_class, self.random_pair, self.same_class,
+                          self.different_class], layout=w.Layout(flex_flow="row wrap", align_items="center"))
         controls = [getattr(self, name) for name, _, _ in _TRANSFORMS]
-        for control in controls:
-            control.style.description_width = "100px"
-        transforms = w.VBox([
-            w.HTML("<b>Transforms applied to B</b>"),
-            w.HBox([w.VBox(controls[0:4]), w.VBox(controls[4:7]), w.VBox([self.invert, self.reset])]),
-        ])
+        for control in controls[:-1]:  # the sliders
+            control.style.description_width = "86px"
+            control.layout = w.Layout(width="236px")
+        self.invert.layout = w.Layout(width="110px")
+        self.invert.indent = False
+        transforms = w.HBox([w.HTML("<b>B:</b>", layout=w.Layout(width="22px")), *controls, self.reset],
+                            layout=w.Layout(flex_flow="row wrap", align_items="center"))
         self.figure.layout = w.Layout(width="100%", max_width="1040px", height="auto")
         readouts = w.HBox([
             w.VBox([w.HTML("<b>Every metric for A and transformed B</b>"), self.metrics],
-                   layout=w.Layout(flex="0 0 auto", margin="0 16px 0 0")),
-            w.VBox([self.metric, self.neighbours], layout=w.Layout(flex="1 1 auto")),
+                   layout=w.Layout(flex="0 0 400px", margin="0 12px 0 0")),
+            w.VBox([self.metric, self.neighbours], layout=w.Layout(flex="1 1 auto", overflow="hidden")),
         ])
         return w.VBox([w.HTML(_STYLE), samples, transforms, self.figure, readouts],
                       layout=w.Layout(max_width="1060px"))
@@ -382,7 +397,8 @@ class CompareApp:
             f"<td>{self.metrics_directions[name]}</td></tr>"
             for name in self.metrics_directions if name in self.table
         )
-        table = "<table><tr><th>metric</th><th>value</th><th>more similar if</th></tr>" + rows + "</table>"
+        table = ("<table><colgroup><col class='name'><col class='value'><col></colgroup>"
+                 "<tr><th>metric</th><th>value</th><th>better</th></tr>" + rows + "</table>")
         params = {k: v for k, v in self.transform_parameters().items() if v != _IDENTITY[k]}
         changed = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else k for k, v in params.items())
         changed = changed or "(not transformed)"
@@ -410,7 +426,7 @@ class CompareApp:
             src = base64.b64encode(_png(self.dataset[int(index)], data_range)).decode("ascii")
             label = html.escape(self.dataset.class_name(int(index)))
             figures.append(f"<figure><img src='data:image/png;base64,{src}' alt='{label}'>"
-                           f"<figcaption><b>{label}</b> {_format(float(score))}<br>#{int(index)}"
+                           f"<figcaption><b>{label}</b> #{int(index)}<br>{_short(float(score))}"
                            "</figcaption></figure>")
         direction = self.metrics_directions[metric]
         self.neighbours.value = (

@@ -19,15 +19,28 @@ from ._core import Mistake, Question, close_to, equals
 
 __all__ = ["q1", "q2", "q3"]
 
-_INVARIANT_TO_INVERSION = ("mutual_information", "normalized_mutual_information")
+def _first_a() -> np.ndarray:
+    """The app's starting A in notebook 05: the first 'A' of the letters."""
+    import simlab
+
+    letters = simlab.load_dataset("letters")
+    return letters[int(np.flatnonzero(letters.labels == letters.classes.index("A"))[0])]
 
 
-def _inverted_pearson() -> float:
+def _flat_inverted_pearson() -> float:
     import simlab
     from simlab import transforms
 
-    image = simlab.load_dataset("letters")[0]
-    return float(simlab.pearson(image, transforms.invert(image)))
+    image = _first_a()
+    return float(simlab.pearson(image, transforms.apply(image, contrast=0.5, invert=True)))
+
+
+def _contrast_mse(factor: float) -> float:
+    import simlab
+    from simlab import transforms
+
+    image = _first_a()
+    return float(simlab.mse(image, transforms.contrast(image, factor)))
 
 
 def _noise_mse() -> float:
@@ -38,47 +51,53 @@ def _noise_mse() -> float:
     return float(simlab.mse(grey, transforms.noise(grey, 0.1, seed=0)))
 
 
-def _name(answer: Any) -> str:
-    return str(answer).strip().strip("'\"").lower()
+def _either(*predicates: Any) -> Any:
+    return lambda answer: any(predicate(answer) for predicate in predicates)
 
 
 q1 = Question(
     "Question 1",
-    "Set B to the same sample as A and tick 'invert B'. What is Pearson's r between A and B?",
-    answer=_inverted_pearson,
-    correct=close_to(_inverted_pearson, atol=1e-6),
+    "Set B to the same sample as A, then set contrast to 0.5 AND tick 'invert B' (both at once). "
+    "Predict Pearson's r between A and B before you look at the table.",
+    answer=_flat_inverted_pearson,
+    correct=close_to(_flat_inverted_pearson, atol=1e-6),
     mistakes=[
         Mistake("magnitude_only", close_to(1.0, atol=1e-6),
-                "the two images are perfectly related, so |r| = 1, but B goes *down* where A goes up: "
-                "the sign of r flips (notebook 02).", example=lambda: 1.0),
+                "B is still a perfect straight-line function of A, so |r| = 1, but inverting makes B go *down* "
+                "where A goes up: the sign of r flips (notebook 02).", example=lambda: 1.0),
+        Mistake("scaled_by_contrast", _either(close_to(0.5, atol=0.01), close_to(-0.5, atol=0.01)),
+                "r does not depend on the scale of B: halving every distance from mid-grey divides both the "
+                "covariance and B's standard deviation by 2 (notebook 02).", example=lambda: -0.5),
         Mistake("uncorrelated", close_to(0.0, atol=0.05),
-                "inversion does not scramble the pixels: every pixel of B is 1 - (the same pixel of A), "
-                "a perfect straight line with a negative slope.", example=lambda: 0.0),
+                "contrast and inversion move each pixel's grey level on its own, without mixing pixels: "
+                "B = 0.75 - A/2, a straight line with a negative slope.", example=lambda: 0.0),
     ],
-    hint=["Inverting is the linear map b = 1 - a. What does a linear map with slope -1 do to r?"],
-    solution="answer = -1.0   # simlab.pearson(A, simlab.transforms.invert(A))",
+    hint=["Contrast 0.5 maps a to 0.25 + a/2, inverting maps that to 0.75 - a/2. What does any straight "
+          "line with a negative slope do to r?"],
+    solution="answer = -1.0   # simlab.pearson(A, simlab.transforms.apply(A, contrast=0.5, invert=True))",
 )
 
 q2 = Question(
     "Question 2",
-    "Keep B = A inverted. Which metric in the table keeps (almost) the value it had for B = A "
-    "(give its name as in simlab.METRICS)?",
-    answer=lambda: _INVARIANT_TO_INVERSION[0],
-    correct=lambda answer: _name(answer) in _INVARIANT_TO_INVERSION,
+    "Set B to the same sample as A (the app's first A) and contrast to 0.5, and note the MSE in the "
+    "table. Now predict, without the app, the MSE for contrast 0 (every pixel of B mid-grey). Then "
+    "check it in the app.",
+    answer=lambda: _contrast_mse(0.0),
+    correct=close_to(lambda: _contrast_mse(0.0), rtol=0.01),
     mistakes=[
-        Mistake("pearson", lambda answer: _name(answer) == "pearson",
-                "Pearson's |r| stays 1, but its sign flips from 1 to -1: it changes.", example=lambda: "pearson"),
-        Mistake("ssim", lambda answer: _name(answer) == "ssim",
-                "SSIM falls below 0: its structure term is a correlation, which flips sign, and its "
-                "luminance term sees the mean grey level change (notebook 04).", example=lambda: "ssim"),
-        Mistake("errors", lambda answer: _name(answer) in ("mse", "psnr"),
-                "MSE and PSNR compare grey levels pixel by pixel: black against white is the largest "
-                "error there is.", example=lambda: "mse"),
+        Mistake("doubled", close_to(lambda: 2 * _contrast_mse(0.5), rtol=0.02),
+                "each pixel's error doubles, from (a - 0.5)/2 to (a - 0.5), but MSE averages *squared* "
+                "errors: twice the error is four times the MSE.", example=lambda: 2 * _contrast_mse(0.5)),
+        Mistake("unchanged", close_to(lambda: _contrast_mse(0.5), rtol=0.02),
+                "that is the MSE at contrast 0.5. At contrast 0, B moves all the way to mid-grey: every "
+                "error is larger.", example=lambda: _contrast_mse(0.5)),
+        Mistake("all_black_or_white", close_to(0.25, atol=0.002),
+                "0.25 would be right if every pixel were pure black or white (error 0.5, squared 0.25); "
+                "a letter also has grey pixels, whose error is smaller.", example=lambda: 0.25),
     ],
-    hint=["Which metric only asks whether B's grey level can be predicted from A's, whatever the rule?",
-          "Notebook 03: mutual information is unchanged by a one-to-one remapping of grey levels that maps "
-          "histogram bins onto bins."],
-    solution="answer = 'mutual_information'   # (normalized_mutual_information too)",
+    hint=["With contrast c, b - a = (c - 1)(a - 0.5): at c = 0.5 each error is half of what it is at c = 0.",
+          "Errors twice as large, squared: how many times the MSE?"],
+    solution="answer = 4 * simlab.mse(A, simlab.transforms.contrast(A, 0.5))   # twice the error: 4x the MSE",
 )
 
 q3 = Question(
