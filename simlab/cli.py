@@ -436,7 +436,13 @@ def _scaled(op: Operand, span: float | None, data_range: float | None) -> Operan
         span = data_range
     if op.raw is None:
         op.raw = op.image
-    op.image = np.asarray(op.image, dtype=np.float64) / span
+    with np.errstate(over="ignore"):
+        op.image = np.asarray(op.image, dtype=np.float64) / span
+    if not np.isfinite(op.image).all() and np.isfinite(np.asarray(op.raw, dtype=np.float64)).all():
+        raise CLIError(
+            f"{op.text!r}: --data-range {data_range:g} is too small for its values (dividing by it overflows): "
+            "pass the span the values can take"
+        )
     op.scaled_by = float(span)
     return op
 

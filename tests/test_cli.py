@@ -326,6 +326,7 @@ def _error_cases(files: dict) -> dict[str, tuple[list[str], str]]:
         "empty_class_folder": (["rank", "letters:0", "--dataset", f["emptyclass"]], "'B' holds no image files"),
         "empty_dataset_name": (["rank", "letters:0", "--dataset", ""], "empty"),
         "device_dataset": (["rank", "letters:0", "--dataset", "/dev/zero"], "neither a regular file"),
+        "tiny_data_range": (["compare", f["a_float.npy"], f["b_float.npy"], "--data-range", "1e-310"], "too small"),
     }
 
 
@@ -338,6 +339,7 @@ ERROR_NAMES = [
     "rank_missing_dataset", "bad_figure_format",
     "refused_pickle", "truncated_pickle", "huge_bins", "figure_empty", "figure_is_a_folder", "figure_folder_missing",
     "complex_npy", "complex_stack_reference", "empty_class_folder", "empty_dataset_name", "device_dataset",
+    "tiny_data_range",
 ]
 
 
