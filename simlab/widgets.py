@@ -59,7 +59,7 @@ _STYLE = """<style>
 .simlab-metrics col.name { width: 246px; } .simlab-metrics col.value { width: 82px; }
 .simlab-metrics td.value { text-align: right; font-family: monospace; font-size: 14px;
   font-variant-numeric: tabular-nums; }
-.simlab-neighbours .simlab-thumbs { display: flex; flex-wrap: nowrap; gap: 6px; margin-top: 4px; }
+.simlab-neighbours .simlab-thumbs { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 4px; }
 .simlab-neighbours figure { margin: 0; width: 58px; text-align: center; font-size: 12px; line-height: 1.3; }
 .simlab-neighbours img { width: 56px; height: 56px; image-rendering: pixelated; border: 1px solid #9aa0a6; }
 </style>"""
@@ -265,7 +265,7 @@ class CompareApp:
         readouts = w.HBox([
             w.VBox([w.HTML("<b>Every metric for A and transformed B</b>"), self.metrics],
                    layout=w.Layout(flex="0 0 400px", margin="0 12px 0 0")),
-            w.VBox([self.metric, self.neighbours], layout=w.Layout(flex="1 1 auto", overflow="hidden")),
+            w.VBox([self.metric, self.neighbours], layout=w.Layout(flex="1 1 auto")),
         ])
         return w.VBox([w.HTML(_STYLE), samples, transforms, self.figure, readouts],
                       layout=w.Layout(max_width="1060px"))

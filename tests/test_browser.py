@@ -62,6 +62,20 @@ def _wait_for_new_figure(page, before: str | None) -> None:
     )
 
 
+def _check_fits_projector(page, screenshot_dir: Path, width: int, height: int) -> None:
+    """At width x height the whole app (controls, figure, table, neighbours) is on the first screen,
+    and the 8 neighbours sit in one row."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(300)  # let the layout settle
+    box = page.locator(".simlab-compare").bounding_box()
+    assert box["y"] < 200, f"the app starts {box['y']:.0f} px down the page at {width}x{height}"
+    assert box["y"] + box["height"] <= height, (
+        f"the app ends {box['y'] + box['height']:.0f} px down the page: it does not fit {width}x{height}")
+    thumbs = page.locator(".simlab-neighbours img")
+    assert len({round(thumbs.nth(i).bounding_box()["y"]) for i in range(thumbs.count())}) == 1
+    page.screenshot(path=str(screenshot_dir / f"voila_{width}x{height}.png"))
+
+
 def _wait_for_app(page) -> tuple[str, str | None]:
     """Wait until the app's table and figure are drawn; check the rows; return table text and figure src."""
     import simlab
@@ -94,6 +108,14 @@ def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, 
     table, figure = _wait_for_app(page)
     ready = time.monotonic() - start
     assert page.locator(".simlab-neighbours img").count() == 8
+    # classroom-ready: title, one line, the app; no exercise boxes, no printed checks (voila.json
+    # removes the notebook's cells tagged jupyterlab-only)
+    body = page.inner_text("body")
+    assert "Not answered" not in body and "Exercises" not in body and "Question 1" not in body
+    assert "{'" not in body and "other letters that beat" not in body
+    for width, height in ((1280, 800), (1024, 768)):
+        _check_fits_projector(page, screenshot_dir, width, height)
+    page.set_viewport_size({"width": 1280, "height": 1100})
 
     seconds = _change_b(page, 700)
     _wait_for_new_figure(page, figure)
@@ -119,6 +141,16 @@ def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, 
     classes = [page.locator(f".simlab-{x}-class select").input_value() for x in "ab"]
     assert classes[0] == classes[1] == "A", classes  # notebook 05 starts with two A's
     assert page.locator(".simlab-b input").input_value() not in ("700", str(a_index))
+    # B = A inverted: values turn negative, the table keeps its width, the neighbours do not move
+    page.locator(".simlab-shift-x .noUi-handle").focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    left = page.locator(".simlab-neighbours").bounding_box()["x"]
+    _change_b(page, a_index)
+    page.click(".simlab-invert input")
+    _wait_for_pearson(page, a_index, a_index, invert=True)
+    assert "-1.0000" in _table_text(page)
+    assert page.locator(".simlab-neighbours").bounding_box()["x"] == left
     # the input cells are hidden in Voilà: only the app, the prose and the outputs remain
     assert page.locator(".jp-InputArea-editor").count() == 0
     assert "Traceback" not in page.inner_text("body")
@@ -173,6 +205,11 @@ def test_jupyterlab_runs_notebook_05_and_the_app_reacts(page, lab_server, screen
     seconds = _change_b(page, 1500)
     assert _table_text(page) != table
     _wait_for_new_figure(page, figure)
+    # in JupyterLab the tour's checks and the exercises run and show (Voilà leaves them out)
+    page.wait_for_function("() => document.querySelector('.jp-Notebook').innerText.includes('Question 3')",
+                           timeout=UPDATE_TIMEOUT_MS)
+    text = page.inner_text(".jp-Notebook")
+    assert "Exercises" in text and "other letters that beat the second A" in text
     path = screenshot_dir / "jupyterlab.png"
     page.locator("div.simlab-compare").scroll_into_view_if_needed()
     page.screenshot(path=str(path))

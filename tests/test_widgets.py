@@ -272,3 +272,74 @@ def test_hold_and_reset_update_once(app, monkeypatch):
     assert len(calls) == 1
     assert app.transform_parameters() == {"dx": 0, "dy": 0, "degrees": 0, "noise": 0.0, "brightness": 0.0,
                                           "contrast": 1.0, "blur": 0.0, "invert": False}
+
+
+def test_pair_panel_has_colour_bars_over_the_full_signed_ranges(letters):
+    from simlab.figures import pair_panel
+
+    fig = pair_panel(letters[0], letters[1], data_range=1.0)
+    panels = fig._simlab_pair_panel["axes"]
+    bars = [ax for ax in fig.axes if ax not in panels]
+    assert len(bars) == 2  # beside the difference and the SSIM map
+    limits = sorted(tuple(np.round(bar.get_ylim(), 6)) for bar in bars)
+    assert limits == [(-1.0, 1.0), (-1.0, 1.0)]  # difference: ±data_range; SSIM map: -1..1
+    fig = pair_panel(np.zeros((28, 28), np.uint8), np.full((28, 28), 9, np.uint8), data_range=255)
+    bars = [ax for ax in fig.axes if ax not in fig._simlab_pair_panel["axes"]]
+    assert sorted(tuple(np.round(bar.get_ylim(), 6)) for bar in bars) == [(-255.0, 255.0), (-1.0, 1.0)]
+
+
+def test_pair_panel_joint_histogram_leaves_empty_cells_blank_and_colours_a_single_pixel(letters):
+    from simlab.figures import pair_panel
+    from simlab.information import joint_histogram
+
+    a, b = letters[0], letters[1]
+    fig = pair_panel(a, b)
+    image = fig._simlab_pair_panel["artists"][4]
+    counts = joint_histogram(a, b)[0].T
+    data = image.get_array()
+    np.testing.assert_array_equal(np.ma.getmaskarray(data), counts == 0)  # empty cells: not coloured
+    low, high = image.get_clim()
+    assert np.isclose(low, np.log10(2)) and np.isclose(high, np.log10(1 + counts.max()))  # 1 pixel: darkest
+
+
+def test_pair_panel_places_the_panels_the_same_for_any_titles(letters):
+    from simlab.figures import pair_panel
+
+    short = pair_panel(letters[0], letters[1], titles=("A", "B"))
+    long = pair_panel(letters[0], 1 - letters[0], titles=("A: a long title #123", "B: J #4567"), note="invert")
+    for ax_short, ax_long in zip(short.axes, long.axes):
+        np.testing.assert_allclose(ax_short.get_position().bounds, ax_long.get_position().bounds)
+
+
+def test_table_value_column_has_a_fixed_width(app):
+    """A negative value must not widen the table (the neighbours beside it would jump)."""
+    with app.hold():
+        app.b.value = app.a.value
+        app.invert.value = True  # Pearson's r becomes -1
+    html = app.metrics.value
+    assert "table-layout: fixed" in app.widget.children[0].value
+    assert re.search(r"col\.value \{ width: \d+px; \}", app.widget.children[0].value)
+    assert "<col class='value'>" in html and any(v < 0 for v in app.table.values())
+
+
+def test_notebook_05_cells_hidden_in_voila_are_the_checks_and_exercises_only():
+    """voila.json removes cells tagged jupyterlab-only; the app and its setup must stay, the
+    exercises (their "Not answered" boxes cannot be answered in Voilà) and printing cells must go."""
+    import json
+    from pathlib import Path
+
+    import nbformat
+
+    repo = Path(__file__).resolve().parents[1]
+    tag = json.loads((repo / "voila.json").read_text())["TagRemovePreprocessor"]["remove_cell_tags"]
+    nb = nbformat.read(repo / "notebooks" / "05_compare_live.ipynb", as_version=4)
+    hidden = [cell for cell in nb.cells if set(cell.metadata.get("tags", [])) & set(tag)]
+    shown = [cell for cell in nb.cells if cell not in hidden]
+    shown_code = [cell.source for cell in shown if cell.cell_type == "code"]
+    assert len(shown_code) == 2 and "compare(" in shown_code[1]  # setup, then the app
+    assert not any("print(" in source or "ex." in source for source in shown_code)
+    assert all(cell.source.splitlines()[-1].strip() == "app" or "=" in cell.source.splitlines()[-1]
+               for cell in shown if cell.cell_type == "code")  # no other value is displayed
+    hidden_code = [cell.source for cell in hidden if cell.cell_type == "code"]
+    assert sum(".check(answer)" in source for source in hidden_code) >= 3
+    assert nb.cells.index(shown[0]) == 0 and nb.cells[0].cell_type == "markdown"
