@@ -320,9 +320,16 @@ def _load_npz(raw: bytes, path: Path, name: str, classes) -> Dataset:
     import zipfile
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+        if unzipped > MAX_BYTES:
+            raise ValueError(
+                f"{str(path)!r} un-zips to {unzipped / 2**30:.1f} GiB, more than simlab reads "
+                f"({MAX_BYTES / 2**30:g} GiB): load a part of it yourself and pass the arrays to simlab.Dataset"
+            )
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             mapping = {key: npz[key] for key in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
         raise ValueError(f"{str(path)!r} is a truncated or damaged .npz file ({exc}): write or copy it again") from None
     except ValueError as exc:
         raise ValueError(
@@ -378,6 +385,14 @@ def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
     return text.encode("latin-1")
 
 
+def _bytearray(data: Any = b"", *encoding: str) -> bytearray:
+    """``bytearray`` as pickles use it (from bytes, or a latin-1 string), never ``bytearray(size)``,
+    which would let a tiny pickle allocate any amount of memory."""
+    if not isinstance(data, (bytes, str)):
+        raise pickle.UnpicklingError(f"refused bytearray({type(data).__name__}): only bytes or text are allowed")
+    return bytearray(_latin1_encode(data, *encoding) if isinstance(data, str) else data)
+
+
 def _allowed_globals() -> dict[tuple[str, str], Any]:
     """(module, name) -> object: everything a pickle of numpy arrays, dtypes and plain containers needs."""
     from collections import OrderedDict
@@ -395,8 +410,9 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
         allowed[(f"{core}.multiarray", "scalar")] = multiarray.scalar
         allowed[(f"{core}.numeric", "_frombuffer")] = numeric._frombuffer
     for module in ("builtins", "__builtin__"):
-        for kind in (complex, set, frozenset, bytearray):
+        for kind in (complex, set, frozenset):
             allowed[(module, kind.__name__)] = kind
+        allowed[(module, "bytearray")] = _bytearray
     return allowed
 
 
@@ -433,7 +449,9 @@ def _load_pickle(raw: bytes, path: Path, name: str, classes) -> Dataset:
         obj = _SafeUnpickler(io.BytesIO(raw), where).load()
     except pickle.UnpicklingError as exc:
         if "refused" in str(exc):
-            raise
+            if str(exc).startswith(where):
+                raise
+            raise pickle.UnpicklingError(f"{where}: {exc}") from None
         raise ValueError(f"{where} is not a readable pickle ({exc}): is it truncated? copy it again") from None
     except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, MemoryError) as exc:
         raise ValueError(f"{where} is not a readable pickle ({type(exc).__name__}: {exc}): is it truncated?") from None

@@ -632,3 +632,34 @@ def test_files_larger_than_the_limit_are_refused_before_reading(tmp_path, monkey
 def test_labels_with_a_builtin_name_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="labels= is only used with an IDX images file, not with the built-in 'letters'"):
         load_dataset("letters", labels=tmp_path / "labels")
+
+
+def test_npz_that_unzips_past_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from simlab import _io
+
+    np.savez_compressed(tmp_path / "bomb.npz", images=np.zeros((50, 28, 28), np.uint8))  # ~39 kB of zeros
+    assert (tmp_path / "bomb.npz").stat().st_size < 2000
+    monkeypatch.setattr(_io, "MAX_BYTES", 10_000)
+    with pytest.raises(ValueError, match=r"bomb\.npz' un-zips to 0\.0 GiB, more than simlab reads"):
+        load_dataset(tmp_path / "bomb.npz")
+
+
+def test_pickled_bytearray_of_a_size_is_refused(tmp_path):
+    class Alloc:
+        def __reduce__(self):
+            return (bytearray, (10**6,))
+
+    with open(tmp_path / "alloc.pickle", "wb") as f:
+        pickle.dump({"train_dataset": Alloc()}, f, protocol=4)
+    with pytest.raises(pickle.UnpicklingError, match=r"alloc\.pickle': refused bytearray\(int\)"):
+        load_dataset(tmp_path / "alloc.pickle")
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_pickled_bytearrays_still_load(tmp_path, protocol):
+    from simlab._io import _SafeUnpickler
+
+    blob = pickle.dumps({"b": bytearray(b"\x00\xffab")}, protocol=protocol)
+    import io
+
+    assert _SafeUnpickler(io.BytesIO(blob), "x").load() == {"b": bytearray(b"\x00\xffab")}
