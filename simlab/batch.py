@@ -187,14 +187,14 @@ class _SSIM(_Kernel):
         self.key = ("ssim", win.win_size, tuple(win.weights), win.cov_norm)
         self.nbytes_per_image = 2 * 8 * self.scorer.fr.shape[0] * self.scorer.fc.shape[0]
 
-    def prepare(self, chunk: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(chunk.transpose(1, 2, 0), dtype=np.float64)  # pixel-major
+    def prepare(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return structural._centred(chunk.transpose(1, 2, 0))  # pixel-major, shifted, and the shifts
 
-    def stats(self, prepared: np.ndarray) -> tuple:
-        return self.scorer.stats(prepared)
+    def stats(self, prepared: tuple) -> tuple:
+        return self.scorer.stats(prepared[0])
 
-    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
-        return self.scorer.scores(prepared, *stats)
+    def score(self, prepared: tuple, stats: tuple) -> np.ndarray:
+        return self.scorer.scores(*prepared, *stats)
 
 
 class _Errors(_Kernel):

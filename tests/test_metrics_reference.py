@@ -379,3 +379,37 @@ def test_float16_images_are_binned_in_float16_as_numpy(bins):
         stack = np.stack([b, a])
         assert np.abs(simlab.scores(a, stack, "mutual_information", bins=bins)
                       - [simlab.mutual_information(a, x, bins=bins) for x in stack]).max() <= TOL
+
+
+def test_ssim_of_images_with_a_large_common_offset_is_exact():
+    # the exact value: variances and covariance of the offset-free values (exact in float64, as
+    # 1e6 + u - 1e6 is exact), the offset added back to the means for the luminance term
+    from scipy.ndimage import uniform_filter
+
+    rng = np.random.default_rng(0)
+    u, v = rng.random((2, 28, 28))
+    a, b = 1e6 + u, 1e6 + v
+    x, y = a - 1e6, b - 1e6
+    n = 49 / 48
+    mx, my = uniform_filter(x, 7), uniform_filter(y, 7)
+    vx, vy = n * (uniform_filter(x * x, 7) - mx**2), n * (uniform_filter(y * y, 7) - my**2)
+    vxy = n * (uniform_filter(x * y, 7) - mx * my)
+    mx, my = mx + 1e6, my + 1e6
+    C1, C2 = 1e-4, 9e-4
+    exact_map = (2 * mx * my + C1) * (2 * vxy + C2) / ((mx**2 + my**2 + C1) * (vx + vy + C2))
+    expected = exact_map[3:-3, 3:-3].mean()
+    assert abs(simlab.ssim(a, b, data_range=1.0) - expected) <= 1e-9
+    assert abs(simlab.ssim(a, b, data_range=1.0, full=True)[0] - expected) <= 1e-9
+    values = simlab.scores(a, np.stack([b, a]), "ssim", data_range=1.0)
+    assert abs(values[0] - expected) <= 1e-9 and values[1] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_ssim_leaves_the_callers_images_unchanged():
+    rng = np.random.default_rng(5)
+    a, b = 5 + rng.random((2, 28, 28))
+    a0, b0 = a.copy(), b.copy()
+    simlab.ssim(a, b, data_range=1.0)
+    simlab.ssim(a, b, data_range=1.0, full=True)
+    simlab.scores(a, np.stack([b]), "ssim", data_range=1.0)
+    local_statistics(a, b)
+    assert np.array_equal(a, a0) and np.array_equal(b, b0)
