@@ -289,6 +289,10 @@ def _combine(parts: list, path: Path, name: str, classes, default_classes=None) 
                     "one label per image"
                 )
             ys.append(y)
+        if split is not None and not isinstance(split, str) and np.shape(split) != (len(x),):
+            raise ValueError(
+                f"{where}: 'split' must name one split per image, {len(x)} names, got shape {np.shape(split)}"
+            )
         stacks.append(x)
         splits.append(split if split is None or not isinstance(split, str) else np.full(len(x), split))
     if ys and len(ys) != len(stacks):

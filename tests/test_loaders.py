@@ -663,3 +663,9 @@ def test_pickled_bytearrays_still_load(tmp_path, protocol):
     import io
 
     assert _SafeUnpickler(io.BytesIO(blob), "x").load() == {"b": bytearray(b"\x00\xffab")}
+
+
+def test_split_key_of_the_wrong_length_names_the_file(tmp_path):
+    np.savez(tmp_path / "s.npz", images=_images(4), labels=np.arange(4), split=np.array(["train"] * 3))
+    with pytest.raises(ValueError, match=r"s\.npz.*'split' must name one split per image, 4 names, got shape \(3,\)"):
+        load_dataset(tmp_path / "s.npz")
