@@ -960,6 +960,11 @@ METRIC_COLOURS: Mapping[str, str] = MappingProxyType({
 })
 
 
+def _short_metric(name: str) -> str:
+    """'mutual_information' -> 'MI', 'normalized_mutual_information' -> 'NMI' (labels that fit)."""
+    return {"mutual_information": "MI", "normalized_mutual_information": "NMI"}.get(name, name)
+
+
 @styled
 def invariance_heatmap(values: Any, metrics: Sequence[str], columns: Sequence[tuple[str, str]], *,
                        title: str | None = None, label: str = "retained similarity") -> SimlabFigure:
@@ -983,20 +988,24 @@ def invariance_heatmap(values: Any, metrics: Sequence[str], columns: Sequence[tu
     >>> fig = invariance_heatmap([[1, 0.5], [0.2, -1]], ["pearson", "ssim"], [("shift", "1"), ("shift", "2")])
     >>> fig.axes[0].get_yticklabels()[1].get_text()
     'ssim'
+
+    Metric names are shortened where they would not fit: mutual information is "MI", its normalised
+    form "NMI".
     """
     values = np.asarray(values, dtype=float)
-    fig, ax = new_figure(figsize=(max(8.0, 0.52 * len(columns) + 3.5), 0.62 * len(metrics) + 2.4))
+    # about 0.65 inch a cell: the 13-point numbers fit, and 13 columns stay under 11 inches wide
+    fig, ax = new_figure(figsize=(max(7.0, 0.65 * len(columns) + 2.6), 0.6 * len(metrics) + 2.2))
     show_signed(ax, values, limit=1.0, colorbar=label)
     ax.set_aspect("auto")
-    ax.set_yticks(range(len(metrics)), metrics)
-    ax.set_xticks(range(len(columns)), [strength for _, strength in columns], fontsize=9)
+    ax.set_yticks(range(len(metrics)), [_short_metric(m) for m in metrics], fontsize=13)
+    ax.set_xticks(range(len(columns)), [strength for _, strength in columns], fontsize=12)
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "" if np.isnan(v) else f"{v:.1f}".replace("-0.0", "0.0"), ha="center", va="center",
-                fontsize=8, color="white" if abs(v) > 0.6 else "black")
+                fontsize=13, color="white" if abs(v) > 0.6 else "black")
     start = 0
     for k in range(1, len(columns) + 1):
         if k == len(columns) or columns[k][0] != columns[start][0]:
-            ax.text((start + k - 1) / 2, -0.7, columns[start][0], ha="center", va="bottom", fontsize=11,
+            ax.text((start + k - 1) / 2, -0.7, columns[start][0], ha="center", va="bottom", fontsize=12,
                     fontweight="bold")
             if k < len(columns):
                 ax.axvline(k - 0.5, color="black", lw=1.5)
@@ -1078,7 +1087,7 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
     """
     from matplotlib.patches import Patch
 
-    fig, axes = new_figure(1, len(precision), figsize=(6.0 * len(precision) + 0.5, 5.2), squeeze=False)
+    fig, axes = new_figure(1, len(precision), figsize=(5.2 * len(precision) + 0.5, 5.2), squeeze=False)
     for ax, (name, table) in zip(axes[0], precision.items()):
         metrics = list(table)
         x = np.arange(len(metrics))
@@ -1086,13 +1095,12 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
         for k, (label, alpha, hatch) in enumerate(zip(labels, (1.0, 0.45), ("", "//"))):
             bars = ax.bar(x + (k - 0.5) * 0.4, p[:, k], 0.4, label=label, alpha=alpha, hatch=hatch,
                           color=[METRIC_COLOURS.get(m, "grey") for m in metrics], edgecolor="white")
-            ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=1)
+            ax.bar_label(bars, fmt="%.2f", fontsize=12, padding=2, rotation=90)
         ax.axhline(chance[name], color="black", ls="--", lw=1.5)
         ax.text(len(metrics) - 0.5, chance[name] + 0.015, f"chance {chance[name]:.3f}", ha="right",
-                va="bottom", fontsize=10, bbox={"facecolor": "white", "edgecolor": "black", "pad": 2})
-        ax.set_xticks(x, [m.replace("normalized_mutual_information", "NMI").replace("mutual_information", "MI")
-                          for m in metrics], rotation=30, ha="right")
-        ax.set_ylim(0, 1.08)
+                va="bottom", fontsize=12, bbox={"facecolor": "white", "edgecolor": "black", "pad": 2})
+        ax.set_xticks(x, [_short_metric(m) for m in metrics], rotation=30, ha="right", fontsize=12)
+        ax.set_ylim(0, 1.18)
         ax.set_title(name)
     handles = [Patch(facecolor="grey", label=labels[0]), Patch(facecolor="grey", alpha=0.45, hatch="//",
                                                                  edgecolor="white", label=labels[1])]
@@ -1103,27 +1111,39 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
     return fig
 
 
+def _milliseconds(seconds: float) -> str:
+    """A time in ms with 3 significant digits, never in scientific notation: '10.0 ms', '0.512 ms'."""
+    ms = 1000.0 * seconds
+    decimals = 0 if ms >= 100 else 1 if ms >= 10 else 2 if ms >= 1 else 3
+    return f"{ms:,.{decimals}f} ms"
+
+
 @styled
 def cost_bars(seconds: Mapping[str, float], *, title: str | None = None,
-              xlabel: str = "seconds per 10,000 comparisons") -> SimlabFigure:
+              xlabel: str = "milliseconds per 10,000 comparisons") -> SimlabFigure:
     """Horizontal bars on a log scale: the time each metric takes, fastest at the top, value written in.
+
+    ``seconds`` maps each metric to a time in seconds; the bars and their labels are in
+    milliseconds, every label with 3 significant digits ("10.0 ms", "0.512 ms", "152 ms").
 
     Examples
     --------
     >>> fig = cost_bars({"pearson": 0.01, "ssim": 0.2})
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['pearson', 'ssim']
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['10.0 ms', '200 ms']
     """
     order = sorted(seconds, key=seconds.get)
+    ms = [1000.0 * seconds[m] for m in order]
     fig, ax = new_figure(figsize=(7.5, 0.55 * len(order) + 1.6))
-    bars = ax.barh(range(len(order)), [seconds[m] for m in order],
-                   color=[METRIC_COLOURS.get(m, "grey") for m in order])
-    ax.bar_label(bars, fmt="%.3g s", padding=3, fontsize=10)
-    ax.set_yticks(range(len(order)), order)
+    bars = ax.barh(range(len(order)), ms, color=[METRIC_COLOURS.get(m, "grey") for m in order])
+    ax.bar_label(bars, labels=[_milliseconds(seconds[m]) for m in order], padding=3, fontsize=12)
+    ax.set_yticks(range(len(order)), [_short_metric(m) for m in order], fontsize=12)
     ax.invert_yaxis()
     ax.set_xscale("log")  # costs span orders of magnitude
     ax.set_xlabel(xlabel + " (log scale)")
-    ax.set_xlim(min(seconds.values()) / 2, 6 * max(seconds.values()))
+    ax.set_xlim(min(ms) / 2, 6 * max(ms))
     if title:
         ax.set_title(title)
     return fig
