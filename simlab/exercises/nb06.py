@@ -6,50 +6,64 @@
 Examples
 --------
 >>> from simlab.exercises import nb06 as ex
->>> ex.q3.check("mutual_information").correct, ex.q3.check("pearson").mistake
-(True, 'pearson_sign')
+>>> ex.q4.check(20.0).correct, ex.q4.check(2.0).mistake
+(True, 'bels')
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from ..evaluation import chance_precision, precision_at_k
 from ._core import Mistake, Question, close_to
 
-__all__ = ["leave_one_out_precision_at_1", "q1", "q2", "q3", "q4"]
-
-_INVARIANT_TO_INVERSION = ("mutual_information", "normalized_mutual_information")
+__all__ = ["q1", "q2", "q3", "q4"]
 
 
-def _chance(per_class: int = 100, classes: int = 10) -> float:
-    return (per_class - 1) / (per_class * classes - 1)
+def _chance(per_class: int = 50, classes: int = 10) -> float:
+    return chance_precision(np.repeat(np.arange(classes), per_class))
 
 
 q1 = Question(
     "Question 1",
-    "The letters subset has 10 classes of 100 images. In leave-one-out retrieval (each image is a "
-    "query, all the OTHER images are candidates), what precision@1 does a random ranking get?",
+    "Section 2 used the whole letters test split (10 classes of 100 images). A quicker run keeps 50 "
+    "letters per class (500 images). In leave-one-out retrieval on those 500 (each image is a query, all "
+    "the OTHER images are candidates), what precision@1 does a random ranking get?",
     answer=_chance,
-    correct=close_to(_chance, rtol=2e-3),
+    correct=close_to(_chance, rtol=5e-4),
     mistakes=[
         Mistake(
             "query_counted", close_to(0.1, rtol=1e-9),
-            "0.1 = 100/1000 counts the query itself as a candidate. Leave-one-out removes it: of the "
-            "999 candidates, how many share the query's class?",
+            "0.1 = 50/500 counts the query itself as a candidate. Leave-one-out removes it: of the "
+            "499 candidates, how many share the query's class?",
             example=lambda: 0.1,
         ),
         Mistake(
-            "one_image", lambda a: any(close_to(v, rtol=2e-3)(a) for v in (1 / 999, 1 / 1000)),
+            "full_split", close_to(lambda: _chance(per_class=100), rtol=5e-4),
+            "That is the chance level of the whole split, 100 letters per class (99 / 999), printed in "
+            "section 2. With 50 per class, count the same-class candidates and all candidates again.",
+            example=lambda: 99 / 999,
+        ),
+        Mistake(
+            "query_kept_as_candidate", close_to(49 / 500, rtol=1e-6),
+            "49 / 500 = 0.098 removes the query from the hits but not from the candidates: the query is "
+            "not a candidate either, so divide by 499. (If you rounded the right value to 0.098, pass the "
+            "full value instead.)",
+            example=lambda: 49 / 500,
+        ),
+        Mistake(
+            "one_image", lambda a: any(close_to(v, rtol=2e-3)(a) for v in (1 / 499, 1 / 500)),
             "That is the chance of drawing one particular image. Any image of the same class counts "
-            "as a hit, and there are 99 of them among the candidates.",
-            example=lambda: 1 / 999,
+            "as a hit, and there are 49 of them among the candidates.",
+            example=lambda: 1 / 499,
         ),
     ],
     hint=["Count the candidates (everything but the query) and the hits (same class, not the query).",
-          "hits / candidates = (100 - 1) / (1000 - 1)."],
-    solution="answer = (100 - 1) / (10 * 100 - 1)   # 0.0991, a little under 1/10",
+          "hits / candidates = (50 - 1) / (500 - 1)."],
+    solution=(
+        "answer = (50 - 1) / (10 * 50 - 1)   # 0.0982, a little under 1/10\n"
+        "# the same: simlab.evaluation.chance_precision(np.repeat(np.arange(10), 50))"
+    ),
 )
 
 
@@ -60,36 +74,6 @@ def _digits_subset(n: int = 200) -> tuple[np.ndarray, np.ndarray]:
     return ds.images, ds.labels
 
 
-def leave_one_out_precision_at_1(matrix: Any, labels: Any, higher_is_better: bool) -> float:
-    """Share of rows whose best column, other than the row itself, has the row's label.
-
-    Parameters
-    ----------
-    matrix : array_like, (N, N)
-        ``matrix[i, j]`` = score of image i against image j (e.g. :func:`simlab.pairwise`).
-    labels : array_like, (N,)
-    higher_is_better : bool
-        ``simlab.METRICS[metric] == "higher"``.
-
-    Returns
-    -------
-    float
-        precision@1 in [0, 1].
-
-    Examples
-    --------
-    >>> m = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 2.0], [5.0, 2.0, 0.0]])  # distances
-    >>> leave_one_out_precision_at_1(m, [0, 0, 1], higher_is_better=False)
-    0.6666666666666666
-    """
-    scores = np.array(matrix, dtype=float)
-    scores = scores if higher_is_better else -scores
-    np.fill_diagonal(scores, -np.inf)  # the query may not find itself
-    nearest = np.argmax(np.nan_to_num(scores, nan=-np.inf), axis=1)
-    labels = np.asarray(labels)
-    return float(np.mean(labels[nearest] == labels))
-
-
 def _mse_precision(*, exclude_self: bool = True, higher_is_better: bool = False) -> float:
     from ..batch import pairwise
 
@@ -98,7 +82,7 @@ def _mse_precision(*, exclude_self: bool = True, higher_is_better: bool = False)
     if not exclude_self:  # the classic slip: the diagonal (each image with itself) is left in
         best = np.argmax(matrix if higher_is_better else -matrix, axis=1)
         return float(np.mean(labels[best] == labels))
-    return leave_one_out_precision_at_1(matrix, labels, higher_is_better)
+    return precision_at_k(matrix, labels, 1, direction="higher" if higher_is_better else "lower")
 
 
 q2 = Question(
@@ -133,43 +117,56 @@ q2 = Question(
 )
 
 
-def _mentions(name: str):
-    return lambda answer: isinstance(answer, str) and answer.strip().lower() == name
+def _inversion_changes_mi() -> np.ndarray:
+    """Per test letter: does MI(x, invert(x)) differ from MI(x, x) by more than 1e-9 bits?"""
+    from ..datasets import load_dataset
+    from ..information import mutual_information
+    from ..transforms import invert
+
+    letters = load_dataset("letters", split="test")
+    return np.array([abs(mutual_information(x, invert(x)) - mutual_information(x, x)) > 1e-9
+                     for x in letters.images])
+
+
+def _share_changed() -> float:
+    return float(np.mean(_inversion_changes_mi()))
 
 
 q3 = Question(
     "Question 3",
-    "Which metric gives a letter and its negative (simlab.transforms.invert) exactly the score of the "
-    "letter with itself? Answer with its name as in simlab.METRICS.",
-    answer=lambda: _INVARIANT_TO_INVERSION[0],
-    correct=lambda answer: isinstance(answer, str) and answer.strip().lower() in _INVARIANT_TO_INVERSION,
+    "Mutual information forgives inversion only almost: for some letters MI(x, invert(x)) differs from "
+    "MI(x, x). Over the 1,000 letters of the test split, what SHARE of letters (a number in [0, 1]) have "
+    "MI(x, simlab.transforms.invert(x)) different from MI(x, x) by more than 1e-9 bits?",
+    answer=_share_changed,
+    correct=close_to(_share_changed, rtol=1e-9, atol=1e-12),
     mistakes=[
         Mistake(
-            "pearson_sign", _mentions("pearson"),
-            "Pearson's r of a letter and its negative is exactly -1: as strong a relation as r = 1, "
-            "but r reports it as 'opposite', and a ranking puts it last. Which metric only asks how "
-            "well one image's grey levels predict the other's, whatever the mapping?",
-            example=lambda: "pearson",
+            "exact_invariance", close_to(0.0, atol=1e-12),
+            "0 would mean inversion never changes MI. Inversion is a one-to-one remapping of grey levels, "
+            "but MI is computed on a histogram with fixed bins: a pixel exactly on a bin edge (e.g. 0.5 "
+            "with 16 bins over [0, 1]) lands in another bin once inverted. Measure it: compare MI(x, "
+            "invert(x)) with MI(x, x) for every letter.",
+            example=lambda: 0.0,
         ),
         Mistake(
-            "ssim_structure", _mentions("ssim"),
-            "SSIM's structure term is a local correlation, so it flips sign like Pearson's r; the "
-            "luminance term drops too. Look at the 'invert' column of the heat map.",
-            example=lambda: "ssim",
+            "percent", close_to(lambda: 100 * _share_changed(), rtol=1e-9),
+            "That is a percentage: the question asks for a share in [0, 1] (divide by 100).",
+            example=lambda: 100 * _share_changed(),
         ),
         Mistake(
-            "pixel_error", lambda a: isinstance(a, str) and a.strip().lower() in ("mse", "psnr"),
-            "Inversion changes almost every pixel by a lot, so MSE is large and PSNR low: the pair "
-            "looks very different to a pixel-by-pixel error.",
-            example=lambda: "mse",
+            "count", close_to(lambda: float(np.sum(_inversion_changes_mi())), rtol=1e-9),
+            "That is the number of letters: divide by the 1,000 letters for the share.",
+            example=lambda: float(np.sum(_inversion_changes_mi())),
         ),
     ],
-    hint="Inversion is a one-to-one remapping of grey levels (v -> 1 - v). Which metric depends only "
-         "on the joint histogram, not on the grey levels themselves?",
+    hint=["Loop over letters.images (load_dataset('letters', split='test')) and compare "
+          "simlab.mutual_information(x, transforms.invert(x)) with simlab.mutual_information(x, x).",
+          "changed = [abs(mi(x, invert(x)) - mi(x, x)) > 1e-9 for x in letters.images]; the share is "
+          "np.mean(changed)."],
     solution=(
-        "a = simlab.load_dataset('letters')[0]\n"
-        "simlab.mutual_information(a, simlab.transforms.invert(a)) == simlab.mutual_information(a, a)\n"
-        "answer = 'mutual_information'   # 'normalized_mutual_information' is right too"
+        "mi, test_letters = simlab.mutual_information, simlab.load_dataset('letters', split='test')\n"
+        "changed = [abs(mi(x, transforms.invert(x)) - mi(x, x)) > 1e-9 for x in test_letters.images]\n"
+        "answer = np.mean(changed)   # a minority of letters, by up to a few per cent of MI"
     ),
 )
 
