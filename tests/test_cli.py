@@ -418,3 +418,22 @@ def test_console_script_points_at_main():
     from simlab.cli import main
 
     assert script.load() is main
+
+
+def test_out_of_memory_is_one_line_exit_2_and_a_bug_keeps_its_traceback(monkeypatch, capsys):
+    from simlab import cli
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(cli, "load_operand", exhausted)
+    assert cli.main(["compare", "letters:0", "letters:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("simlab: error: out of memory")
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("a bug in simlab")
+
+    monkeypatch.setattr(cli, "load_operand", bug)
+    with pytest.raises(ZeroDivisionError, match="a bug in simlab"):  # not hidden behind "error: ..."
+        cli.main(["compare", "letters:0", "letters:1"])
