@@ -30,24 +30,34 @@ def _constant_rows(x: np.ndarray) -> np.ndarray:
 def _pow2_scaled(z: np.ndarray) -> np.ndarray:
     """Each row of z times a power of two that brings its largest |value| into [0.5, 1).
 
-    Multiplying by a power of two is exact, so r is unchanged, but sums of squares of values
-    near 1e160 (overflow) or 1e-170 (underflow) stay in range. Rows already within
-    [2**-300, 2**300] are left alone, so ordinary images keep their exact bits.
+    Multiplying by a power of two is exact, so r is unchanged, but sums and sums of squares of
+    values near 1e300 (overflow) or 1e-170 (underflow) stay in range.
     """
-    peak = np.abs(z).max(axis=-1, keepdims=True)
+    peak = np.maximum(z.max(axis=-1, keepdims=True), -z.min(axis=-1, keepdims=True))
     _, exponent = np.frexp(peak)
-    if not ((np.abs(exponent) > 300) & (peak > 0)).any():
-        return z
-    exponent = np.where(peak > 0, exponent, 0)
-    return np.ldexp(z, -exponent)
+    return np.ldexp(z, -exponent)  # a zero row keeps exponent 0
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` (..., P) centred and scaled to unit length, in float64; constant rows -> nan."""
-    z = _pow2_scaled(np.asarray(x, dtype=np.float64))  # exact: no overflow in the mean
-    z = z - z.mean(axis=-1, keepdims=True)
-    z = _pow2_scaled(z)  # exact: no overflow or underflow in the squares
-    norm = np.sqrt(np.einsum("...i,...i->...", z, z))
+    """Rows of ``x`` (..., P) centred and scaled to unit length, in float64; constant rows -> nan.
+
+    Rows whose sum or sum of squares would overflow or underflow (values near 1e300 or 1e-170)
+    are first scaled by a power of two (exact); other rows are computed as they are.
+    """
+    z = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = z.mean(axis=-1, keepdims=True)
+    if not np.isfinite(mean).all():  # the sum overflowed
+        z = _pow2_scaled(z)
+        mean = z.mean(axis=-1, keepdims=True)
+    z = z - mean
+    with np.errstate(over="ignore", under="ignore"):
+        squares = np.einsum("...i,...i->...", z, z)
+    bad = ~(squares >= 1e-280) | ~np.isfinite(squares)  # squares overflowed, or lost to underflow
+    if bad.any():
+        z[bad] = _pow2_scaled(z[bad])
+        squares[bad] = np.einsum("...i,...i->...", z[bad], z[bad])
+    norm = np.sqrt(squares)
     constant = _constant_rows(x)
     norm[constant] = np.nan  # exact test: a constant row may centre to tiny rounding noise
     z /= norm[..., None]
