@@ -179,7 +179,11 @@ def _centred(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     out = np.array(x, dtype=np.float64, order="C")  # always a copy: the caller's images stay as they are
     c = out[0, 0].copy()
-    out -= c
+    shifted = np.flatnonzero(c)  # images whose first pixel is 0 (a dark background) need nothing
+    if shifted.size == c.size:
+        out -= c
+    elif shifted.size:
+        out[:, :, shifted] -= c[shifted]
     return out, c
 
 

@@ -200,3 +200,14 @@ def test_compare_gives_every_pair_function_as_a_table():
         assert name in text and f"{value:.4f}" in text
     assert "<table" in result._repr_html_() and "ssim" in result._repr_html_()
     assert simlab.compare(a, b, metrics="mse").as_dict() == {"mse": simlab.mse(a, b)}
+
+
+def test_ssim_batch_equals_pair_for_images_with_and_without_a_dark_first_pixel():
+    # the stack mixes images that need a shift (first pixel != 0) and images that do not
+    rng = np.random.default_rng(11)
+    stack = rng.random((5, 28, 28)) + np.array([0.0, 3.0, 0.0, 1e6, 0.5])[:, None, None]
+    stack[[0, 2], 0, 0] = 0.0
+    q = stack[1]
+    values = simlab.scores(q, stack, "ssim", data_range=1.0)
+    expected = [simlab.ssim(q, x, data_range=1.0) for x in stack]
+    assert np.abs(values - expected).max() <= 1e-12
