@@ -223,7 +223,8 @@ class _Scorer:
     def scores(self, x: np.ndarray, c: np.ndarray, mu_x: np.ndarray, var_x: np.ndarray) -> np.ndarray:
         """Mean SSIM (n,) of the query against each image of a centred pixel-major stack (means c)."""
         cov = _covariance(self.q, self.mu_q, x, mu_x, self.fr, self.fc, self.cov_norm)
-        smap = _ssim_map(self.lum_q, mu_x + c, self.var_q, var_x, cov, self.C1, self.C2)
+        lum_x = mu_x + c if c.any() else mu_x  # the local means, shift added back
+        smap = _ssim_map(self.lum_q, lum_x, self.var_q, var_x, cov, self.C1, self.C2)
         return smap.reshape(-1, smap.shape[2]).mean(axis=0)
 
 
