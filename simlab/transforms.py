@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_image
+from ._validation import as_image, check_bool
 
 __all__ = ["apply", "blur", "brightness", "contrast", "invert", "noise", "rotate", "shift"]
 
@@ -475,8 +475,7 @@ def apply(
     delta = _number(brightness, "brightness")
     factor = _number(contrast, "contrast", minimum=0.0)
     blur_sigma = _number(blur, "blur", minimum=0.0)
-    if not isinstance(invert, (bool, np.bool_)):
-        raise TypeError(f"invert must be True or False, got {type(invert).__name__} {invert!r}")
+    invert = check_bool(invert, "invert")
     seed = _seed(seed)
 
     u = _rotate_unit(u, degrees, 0.0)
