@@ -55,14 +55,13 @@ def data_dir() -> Path:
     return repository
 
 
-def _frozen(array: np.ndarray, original: Any = None) -> np.ndarray:
+def _frozen(array: np.ndarray) -> np.ndarray:
     """A read-only copy of ``array`` that no attribute chain can make writeable.
 
     The values are copied once into an immutable ``bytes`` object and viewed with
     :func:`numpy.frombuffer`, so ``flags.writeable = True`` fails on the array, on its ``.base``
     and on every view of it (the memory belongs to ``bytes``, which Python never lets anyone
-    change). A Dataset therefore never shares memory with (nor freezes) an array it was given;
-    ``original`` is accepted for backward compatibility and not needed any more.
+    change). A Dataset therefore never shares memory with (nor freezes) an array it was given.
 
     Examples
     --------
@@ -135,7 +134,6 @@ class Dataset:
         normalization: str = "float32 in [0, 1], as given",
         source: str = "",
     ) -> None:
-        given_images, given_labels, given_split = images, labels, split
         images = np.asarray(images, dtype=np.float32)
         if images.ndim != 3:
             raise ValueError(f"images must have shape (N, H, W), got shape {images.shape}")
@@ -154,9 +152,9 @@ class Dataset:
             split = np.asarray(split, dtype=str)
             if split.shape != (len(images),):
                 raise ValueError(f"split must have shape ({len(images)},), got {split.shape}")
-            split = _frozen(split, given_split)
-        self._images = _frozen(images, given_images)
-        self._labels = _frozen(labels.astype(np.int64), given_labels)
+            split = _frozen(split)
+        self._images = _frozen(images)
+        self._labels = _frozen(labels.astype(np.int64))
         self._classes = classes
         self._name = str(name)
         self._split = split
