@@ -606,31 +606,31 @@ def _read_grey(file: Path) -> tuple[np.ndarray, str]:
 
 def _load_image_folder(folder: Path, classes) -> Dataset:
     sub_folders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    class_dirs = [d for d in sub_folders if _image_files(d)]
+    files_in = {d: _image_files(d) for d in sub_folders}  # each folder listed once
+    class_dirs = [d for d in sub_folders if files_in[d]]
     if class_dirs:
-        empty = [d.name for d in sub_folders if d not in class_dirs]
+        empty = [d.name for d in sub_folders if not files_in[d]]
         if empty:
             raise ValueError(
                 f"{str(folder)!r}: the class folder{'s' if len(empty) > 1 else ''} {', '.join(map(repr, empty))} "
                 f"hold{'' if len(empty) > 1 else 's'} no image files ({', '.join(sorted(IMAGE_SUFFIXES))}): "
                 "add its images, or move it out of the data folder"
             )
-        groups = [(d.name, _image_files(d)) for d in class_dirs]
-    elif _image_files(folder):
-        groups = [(folder.name, _image_files(folder))]
+        groups = [(d.name, files_in[d]) for d in class_dirs]
+    elif files := _image_files(folder):
+        groups = [(folder.name, files)]
     else:
         raise ValueError(
             f"{str(folder)!r} holds neither MNIST IDX files ({', '.join(n for pair in IDX_NAMES.values() for n in pair)}, "
             f"optionally .gz) nor image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in sub-folders named by class: "
             "put each class's images in its own sub-folder"
         )
-    images, labels, hows, hows_of, by_shape = [], [], set(), [], {}
+    images, labels, hows_of, by_shape = [], [], [], {}
     for label, (_, files) in enumerate(groups):
         for file in files:
             image, how = _read_grey(file)
             images.append(image)
             labels.append(label)
-            hows.add(how)
             hows_of.append(how)
             by_shape.setdefault(image.shape, []).append(file)
     if len(by_shape) > 1:
@@ -645,7 +645,7 @@ def _load_image_folder(folder: Path, classes) -> Dataset:
     # each kind of file (8-bit, 16-bit, 32-bit int, float) is mapped to [0, 1] as one stack, by its dtype
     unit = np.empty((len(images),) + images[0].shape, np.float32)
     steps = []
-    for how in sorted(hows):
+    for how in sorted(set(hows_of)):
         rows = [i for i, h in enumerate(hows_of) if h == how]
         unit[rows], scaled = _to_unit(np.stack([images[i] for i in rows]), repr(str(folder)))
         steps.append(f"{how}: {scaled}")
