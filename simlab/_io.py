@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from .datasets import _SPLITS as SPLITS
 from .datasets import Dataset, _split_mask
 
-SPLITS = ("train", "valid", "test")
 # key names accepted in an .npz file or a pickled dict (first match wins)
 IMAGE_KEYS = ("images", "x", "X", "data", "imgs", "arr_0")
 LABEL_KEYS = ("labels", "y", "Y", "target", "targets", "arr_1")
