@@ -7,6 +7,7 @@ do instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_data_range",
+    "check_positive_number",
     "check_positive_int",
     "dtype_data_range",
     "resolve_data_range",
@@ -137,6 +139,17 @@ def check_data_range(data_range: Any) -> float:
             "the images can take (1.0 for images in [0, 1], 255 for 8-bit)"
         )
     return value
+
+
+def check_positive_number(value: Any, name: str, default: float) -> float:
+    """``value`` as a positive finite float (a parameter such as SSIM's sigma, K1, K2); booleans and
+    non-numbers are refused. Both errors name the parameter's ``default``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number (default {default}), got {_describe(value)}")
+    number = float(value)
+    if not (number > 0 and math.isfinite(number)):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r} (default {default})")
+    return number
 
 
 def check_bool(value: Any, name: str) -> bool:

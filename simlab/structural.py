@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import _describe, as_pair, check_bool, check_positive_int, resolve_data_range, to_float
+from ._validation import as_pair, check_bool, check_positive_int, check_positive_number, resolve_data_range, to_float
 
 __all__ = ["LocalStatistics", "SSIMComponents", "local_statistics", "ssim", "ssim_components"]
 
@@ -51,11 +51,7 @@ def _window(
     """Check the window arguments against the image shape and build the window."""
     gaussian_weights = check_bool(gaussian_weights, "gaussian_weights")
     use_sample_covariance = check_bool(use_sample_covariance, "use_sample_covariance")
-    if isinstance(sigma, (bool, np.bool_)) or not isinstance(sigma, (int, float, np.integer, np.floating)):
-        raise TypeError(f"sigma must be a positive number (default 1.5), got {_describe(sigma)}")
-    sigma = float(sigma)
-    if not (sigma > 0 and math.isfinite(sigma)):
-        raise ValueError(f"sigma must be a positive finite number, got {sigma!r} (default 1.5)")
+    sigma = check_positive_number(sigma, "sigma", 1.5)
     largest = min(shape) - (1 - min(shape) % 2)  # the largest odd window that fits
     if gaussian_weights:
         if sigma > 4 * max(shape):
@@ -100,11 +96,7 @@ def _constants(K1: Any, K2: Any, data_range: float) -> tuple[float, float]:
     """C1 = (K1 R)**2 and C2 = (K2 R)**2, with K1, K2 finite positive numbers and C1, C2 finite."""
     out = []
     for name, value, default in (("K1", K1, 0.01), ("K2", K2, 0.03)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.floating, np.integer)):
-            raise TypeError(f"{name} must be a positive number (default {default}), got {_describe(value)}")
-        if not (value > 0 and math.isfinite(value)):
-            raise ValueError(f"{name} must be a positive finite number, got {value!r} (default {default})")
-        c = float(value) * data_range
+        c = check_positive_number(value, name, default) * data_range
         if not c * c < math.inf:  # no OverflowError
             raise ValueError(
                 f"data_range={data_range!r} with {name}={value!r} makes C{name[1]} = ({name} * data_range)**2 "
