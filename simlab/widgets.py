@@ -209,6 +209,8 @@ class CompareApp:
         self.different_class = w.Button(description="different class", tooltip="B: a sample of another class")
         for name, _, make in _TRANSFORMS:
             setattr(self, name, make())
+        # the controls' starting values change nothing: what "reset" restores and the note leaves out
+        self._identity = {keyword: getattr(self, name).value for name, keyword, _ in _TRANSFORMS}
         self.reset = w.Button(description="reset transforms", icon="undo")
         self.metric = w.Dropdown(options=list(self.metrics_directions), value=metric,
                                  description="rank by", style={"description_width": "initial"})
@@ -337,8 +339,8 @@ class CompareApp:
     def reset_transforms(self) -> None:
         """Every transform back to its identity value."""
         with self.hold():
-            for name, _, make in _TRANSFORMS:
-                getattr(self, name).value = make().value
+            for name, keyword, _ in _TRANSFORMS:
+                getattr(self, name).value = self._identity[keyword]
 
     # ------------------------------------------------------------------ events
     def _sync_classes(self) -> None:
@@ -399,7 +401,7 @@ class CompareApp:
         )
         table = ("<table><colgroup><col class='name'><col class='value'><col></colgroup>"
                  "<tr><th>metric</th><th>value</th><th>better</th></tr>" + rows + "</table>")
-        params = {k: v for k, v in self.transform_parameters().items() if v != _IDENTITY[k]}
+        params = {k: v for k, v in self.transform_parameters().items() if v != self._identity[k]}
         changed = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else k for k, v in params.items())
         changed = changed or "(not transformed)"
         titles = (f"A: {self._describe(self.a.value)}", f"B: {self._describe(self.b.value)}")
@@ -443,10 +445,6 @@ class CompareApp:
     def __repr__(self) -> str:
         return (f"CompareApp(dataset={getattr(self.dataset, 'name', '?')!r}, a={self.a.value}, "
                 f"b={self.b.value}, metric={self.metric.value!r})")
-
-
-_IDENTITY = {"dx": 0, "dy": 0, "degrees": 0, "noise": 0.0, "brightness": 0.0, "contrast": 1.0,
-             "blur": 0.0, "invert": False}
 
 
 def compare(dataset: Any = None, *, a: int = 0, b: int | None = None, metric: str = "ssim", k: int = 8,
