@@ -88,9 +88,10 @@ def load_path(
         labels = Path(os.fspath(labels)).expanduser()
         if not labels.is_file():
             raise FileNotFoundError(f"labels: {str(labels)!r} is not a file: pass the path of the IDX labels file")
-    if labels is not None and (path.is_dir() or not _is_idx(_read(path))):
+    raw = None if path.is_dir() else _read(path)  # read once, for the check below and the loader
+    if labels is not None and (raw is None or not _is_idx(raw)):
         raise ValueError(f"labels= is only used with an IDX images file, not with {str(path)!r}: leave it out")
-    ds = _load_folder(path, classes) if path.is_dir() else _load_file(path, labels, classes)
+    ds = _load_folder(path, classes) if raw is None else _load_file(raw, path, labels, classes)
     return ds if split is None else ds[_split_mask(ds.split, split, repr(str(path)))]
 
 
@@ -127,8 +128,7 @@ def _is_idx(raw: bytes) -> bool:
     return len(raw) >= 4 and raw[:2] == b"\x00\x00" and raw[2] in IDX_DTYPES
 
 
-def _load_file(path: Path, labels: Path | None, classes: Sequence[str] | None) -> Dataset:
-    raw = _read(path)
+def _load_file(raw: bytes, path: Path, labels: Path | None, classes: Sequence[str] | None) -> Dataset:
     suffixes = [s.lower() for s in path.suffixes]
     name = path.name.split(".")[0] or path.name
     if raw[:6] == b"\x93NUMPY":
