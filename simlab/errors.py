@@ -68,9 +68,9 @@ def _psnr_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str = 
     if data_range is not None:
         return check_data_range(data_range)
     r = resolve_data_range(a, b, None, func)  # same integer dtype, or a clear error
-    if a.dtype == np.bool_ or not np.issubdtype(a.dtype, np.signedinteger) or a.min() >= 0:
-        return r if a.dtype == np.bool_ else float(np.iinfo(a.dtype).max)
-    return r
+    if a.dtype == np.bool_ or (np.issubdtype(a.dtype, np.signedinteger) and a.min() < 0):
+        return r  # the dtype's span
+    return float(np.iinfo(a.dtype).max)
 
 
 def psnr(a: Any, b: Any, data_range: float | None = None) -> float:
