@@ -146,8 +146,7 @@ def show_image(ax: Any, image: Any, *, title: str | None = None, vmin: float = 0
     (0.0, 1.0)
     """
     artist = ax.imshow(np.asarray(image), cmap=IMAGE_CMAP, vmin=vmin, vmax=vmax, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    _bare(ax)
     for spine in ax.spines.values():
         spine.set_visible(True)
         spine.set_color("#9aa0a6")
@@ -635,8 +634,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
                    show_signed(axes[2], values["difference"], limit=data_range),
                    show_signed(axes[3], values["ssim_map"], limit=1.0)]
         for ax, artist, limit, sign in ((axes[2], artists[2], data_range, "+"), (axes[3], artists[3], 1.0, "")):
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _bare(ax)
             _pair_panel_colourbar(ax, artist, limit, sign)
         artists.append(axes[4].imshow(values["log_counts"], origin="lower", aspect="auto", cmap="viridis",
                                       extent=values["extent"], interpolation="nearest"))
