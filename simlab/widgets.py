@@ -408,7 +408,7 @@ class CompareApp:
         if self._panel is None:
             self._panel = _PanelRenderer(pair_panel(a, b, data_range=data_range, titles=titles, note=changed))
         else:
-            pair_panel(a, b, titles=titles, note=changed, fig=self._panel.fig)
+            pair_panel(a, b, data_range=data_range, titles=titles, note=changed, fig=self._panel.fig)
         png = self._panel.render()
         self.metrics.value = table  # table and figure are sent together, so they change together
         self.figure.value = png
