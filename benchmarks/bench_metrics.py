@@ -49,8 +49,12 @@ def _times(func, repeats: int) -> tuple[float, float]:
 
 def _references():
     from scipy.stats import entropy, pearsonr
-    from skimage.metrics import mean_squared_error, normalized_mutual_information, peak_signal_noise_ratio
-    from skimage.metrics import structural_similarity
+    from skimage.metrics import (
+        mean_squared_error,
+        normalized_mutual_information,
+        peak_signal_noise_ratio,
+        structural_similarity,
+    )
 
     def mi_ref(a, b):
         counts = np.histogram2d(a.ravel(), b.ravel(), 32)[0]
@@ -89,7 +93,8 @@ def main() -> None:
     query64 = query.astype(np.float64)
     sub64 = stacks[sizes[0]][:subset].astype(np.float64)
 
-    header = ["metric", "N", "mode", "ours med ms", "ours min ms", "loop med ms", "ratio med", "ratio min", "goal", "max |diff|"]
+    header = ["metric", "N", "mode", "ours med ms", "ours min ms", "loop med ms", "ratio med", "ratio min", "goal",
+              "max |diff|"]
     widths = [17, 6, 8, 11, 11, 11, 9, 9, 6, 10]
     lines = [_row(header, widths), "-" * (sum(widths) + 2 * len(widths))]
     memory = []
@@ -117,7 +122,7 @@ def main() -> None:
                     f"{loop_med / med:.0f}x", f"{loop_min / mn:.0f}x", f"{goal}x" if goal and n == 10_000 else "",
                     f"{diff:.1e}" + ("" if same_nan else " NaN!"),
                 ], widths))
-            del ds
+            ds = None  # free the cached statistics before the next size
         # peak extra memory of one one-off query against the largest stack
         big = stacks[sizes[-1]]
         tracemalloc.start()

@@ -231,8 +231,8 @@ def digits_split(labels: np.ndarray, seed: int = SEED_DIGITS, test_fraction: flo
 
 def make_digits(seed: int = SEED_DIGITS) -> dict:
     """All arrays of ``digits.npz`` (needs scikit-learn and scikit-image)."""
-    import sklearn
     import skimage
+    import sklearn
     from sklearn.datasets import load_digits
 
     bunch = load_digits()

@@ -97,7 +97,8 @@ def load_path(
 
 def _read(path: Path) -> bytes:
     """The bytes of a regular file ``path``, un-gzipped if it is gzip data; clear errors for a damaged
-    gzip, for something that is not a regular file, and for more than :data:`MAX_BYTES`."""
+    gzip, for something that is not a regular file, and for more than :data:`MAX_BYTES`.
+    """
     if not path.is_file():
         raise ValueError(f"{str(path)!r} is not a regular file (a folder, device, pipe or socket): pass a data file")
     size = path.stat().st_size
@@ -172,7 +173,8 @@ def _check_stack(x: Any, where: str) -> np.ndarray:
             hint = "for one image use x[None]; for flattened images reshape them, e.g. x.reshape(-1, 28, 28)"
         else:
             hint = "pass a stack of 2-D grey images, shape (N, height, width)"
-        raise ValueError(f"{where}: images must be a stack of 2-D images of shape (N, H, W), got shape {x.shape}: {hint}")
+        raise ValueError(f"{where}: images must be a stack of 2-D images of shape (N, H, W), got shape "
+                         f"{x.shape}: {hint}")
     if x.size == 0:
         raise ValueError(f"{where}: the image stack is empty (shape {x.shape})")
     if x.dtype.kind not in "buif":
@@ -255,7 +257,8 @@ def _labels_and_classes(y: Any, n: int, where: str, classes: Sequence[str] | Non
         return index.astype(np.int64), list(classes) if classes is not None else names.tolist()
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-            raise ValueError(f"{where}: labels must be whole numbers, got non-integer values such as {y[y != np.round(y)][:3]}")
+            raise ValueError(f"{where}: labels must be whole numbers, got non-integer values such as "
+                             f"{y[y != np.round(y)][:3]}")
     elif y.dtype.kind not in "iub":
         raise TypeError(f"{where}: labels must be integers or strings, got dtype {y.dtype}")
     y = y.astype(np.int64)
@@ -391,7 +394,8 @@ def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
 
 def _bytearray(data: Any = b"", *encoding: str) -> bytearray:
     """``bytearray`` as pickles use it (from bytes, or a latin-1 string), never ``bytearray(size)``,
-    which would let a tiny pickle allocate any amount of memory."""
+    which would let a tiny pickle allocate any amount of memory.
+    """
     if not isinstance(data, (bytes, str)):
         raise pickle.UnpicklingError(f"refused bytearray({type(data).__name__}): only bytes or text are allowed")
     return bytearray(_latin1_encode(data, *encoding) if isinstance(data, str) else data)
@@ -472,7 +476,7 @@ def _load_pickle(raw: bytes, path: Path, name: str, classes) -> Dataset:
 
 def _parse_idx(raw: bytes, path: Path, want_ndim: int) -> np.ndarray:
     """One IDX array: magic 00 00 <dtype> <ndim>, big-endian uint32 sizes, then the data."""
-    want = f"0x00000803 (an images file)" if want_ndim == 3 else "0x00000801 (a labels file)"
+    want = "0x00000803 (an images file)" if want_ndim == 3 else "0x00000801 (a labels file)"
     magic = int.from_bytes(raw[:4].ljust(4, b"\0"), "big")
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_DTYPES:
         raise ValueError(f"{str(path)!r} is not an IDX file: magic number 0x{magic:08X}, expected {want}")
@@ -621,7 +625,8 @@ def _load_image_folder(folder: Path, classes) -> Dataset:
         groups = [(folder.name, files)]
     else:
         raise ValueError(
-            f"{str(folder)!r} holds neither MNIST IDX files ({', '.join(n for pair in IDX_NAMES.values() for n in pair)}, "
+            f"{str(folder)!r} holds neither MNIST IDX files "
+            f"({', '.join(n for pair in IDX_NAMES.values() for n in pair)}, "
             f"optionally .gz) nor image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in sub-folders named by class: "
             "put each class's images in its own sub-folder"
         )

@@ -143,7 +143,8 @@ def check_data_range(data_range: Any) -> float:
 
 def check_positive_number(value: Any, name: str, default: float) -> float:
     """``value`` as a positive finite float (a parameter such as SSIM's sigma, K1, K2); booleans and
-    non-numbers are refused. Both errors name the parameter's ``default``."""
+    non-numbers are refused. Both errors name the parameter's ``default``.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a positive number (default {default}), got {_describe(value)}")
     number = float(value)

@@ -24,7 +24,15 @@ from typing import Any
 import numpy as np
 
 from . import correlation, errors, information, structural
-from ._validation import _describe, as_image, as_stack, check_choice, check_data_range, check_positive_int, resolve_data_range
+from ._validation import (
+    _describe,
+    as_image,
+    as_stack,
+    check_choice,
+    check_data_range,
+    check_positive_int,
+    resolve_data_range,
+)
 from .information import DEFAULT_BINS
 
 __all__ = ["METRICS", "Comparison", "Ranking", "compare", "pairwise", "rank", "scores"]
@@ -124,7 +132,9 @@ class _Pearson(_Kernel):
 
 
 class _Information(_Kernel):
-    def __init__(self, query: np.ndarray, stack_dtype: np.dtype, pixels: int, bins: int, base: float, method: str | None) -> None:
+    def __init__(
+        self, query: np.ndarray, stack_dtype: np.dtype, pixels: int, bins: int, base: float, method: str | None
+    ) -> None:
         self.bins, self.base, self.method = bins, base, method
         self.dtype = information._hist_dtype(query.dtype, stack_dtype)
         self.idx_q = information._digitize(query[None], bins, self.dtype)[0][0]
@@ -301,7 +311,9 @@ def _one_blas_thread(n: int) -> Any:
     return threadpool_limits(1, user_api="blas")
 
 
-def _run(kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0, progress: bool = False, desc: str = "") -> np.ndarray:
+def _run(
+    kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0, progress: bool = False, desc: str = ""
+) -> np.ndarray:
     """Scores of the query against ``stack[start:]``, chunk by chunk, reusing cached statistics."""
     n = stack.shape[0]
     out = np.empty(n - start)
@@ -369,10 +381,13 @@ def _check_same_scale(metric: str, query: np.ndarray, stack: np.ndarray, data_ra
         received = f"the query is {query.dtype} but {what} are {stack.dtype} (integer values)"
         todo = "convert both to one scale first (e.g. images / 255 for 8-bit images and a query in [0, 1])"
     explicit = "" if metric == "mse" else ", or pass data_range= explicitly if both are already on one scale"
-    raise ValueError(f"{metric}: {received}: {metric} compares pixel values, so both must be on one scale; {todo}{explicit}")
+    raise ValueError(f"{metric}: {received}: {metric} compares pixel values, so both must be on one scale; "
+                     f"{todo}{explicit}")
 
 
-def _setup(query: Any, images: Any, metric: str, data_range: Any, options: dict) -> tuple[_Kernel, np.ndarray, dict | None]:
+def _setup(
+    query: Any, images: Any, metric: str, data_range: Any, options: dict
+) -> tuple[_Kernel, np.ndarray, dict | None]:
     metric = check_choice(metric, "metric", METRICS)
     query = as_image(query, "query")
     stack = _checked_stack(images, query.shape)
@@ -641,7 +656,8 @@ class Comparison:
         return "Comparison(\n" + str(self) + "\n)"
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right'>{b}</td><td>{c}</td></tr>" for a, b, c in self._rows())
+        body = "".join(f"<tr><td>{a}</td><td "
+                       f"style='text-align:right'>{b}</td><td>{c}</td></tr>" for a, b, c in self._rows())
         return (
             "<table class='simlab-compare'><thead><tr><th>metric</th><th>value</th><th></th></tr></thead>"
             f"<tbody>{body}</tbody></table>"

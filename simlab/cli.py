@@ -527,7 +527,8 @@ def _information_on_raw(a: Operand, b: Operand, names: Sequence[str], extra: dic
     """
     from .information import mutual_information, normalized_mutual_information
 
-    functions = {"mutual_information": mutual_information, "normalized_mutual_information": normalized_mutual_information}
+    functions = {"mutual_information": mutual_information,
+                 "normalized_mutual_information": normalized_mutual_information}
     return {name: f(a.raw, b.raw, **extra) for name, f in functions.items() if name in names}
 
 

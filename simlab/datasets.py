@@ -324,7 +324,8 @@ class Dataset:
             order = sorted(range(len(names)), key=lambda i: (_SPLITS + (names[i],)).index(names[i]))
             splits = "splits " + ", ".join(f"{names[i]} {counts[i]}" for i in order)
         return (
-            f"Dataset({self._name!r}: {len(self)} images of {shape}, {len(self._classes)} class{'es' if len(self._classes) != 1 else ''} "
+            f"Dataset({self._name!r}: {len(self)} images of {shape}, {len(self._classes)} "
+            f"class{'es' if len(self._classes) != 1 else ''} "
             f"[{', '.join(map(repr, classes))}], {splits})".replace("'...'", "...")
         )
 
@@ -338,7 +339,8 @@ def _split_mask(split: np.ndarray | None, wanted: str | None, where: str) -> np.
     if wanted is None:
         return slice(None)
     if split is None:
-        raise ValueError(f"{where} has no train/valid/test split, so split={wanted!r} cannot be chosen: pass split=None")
+        raise ValueError(f"{where} has no train/valid/test split, so split={wanted!r} cannot be chosen: pass "
+                         f"split=None")
     names = set(split.tolist())
     present = [s for s in _SPLITS if s in names] + sorted(names - set(_SPLITS))
     if wanted not in present:

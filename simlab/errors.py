@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_pair, check_data_range, dtype_data_range, resolve_data_range
+from ._validation import as_pair, check_data_range, resolve_data_range
 
 __all__ = ["mse", "psnr"]
 

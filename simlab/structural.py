@@ -238,7 +238,8 @@ class LocalStatistics:
     pad: int
 
     def __repr__(self) -> str:
-        return f"LocalStatistics(maps mu_a, mu_b, var_a, var_b, cov_ab of shape {self.mu_a.shape}, win_size={self.win_size}, pad={self.pad})"
+        return (f"LocalStatistics(maps mu_a, mu_b, var_a, var_b, cov_ab of shape {self.mu_a.shape}, "
+                f"win_size={self.win_size}, pad={self.pad})")
 
 
 def local_statistics(
@@ -453,7 +454,8 @@ def ssim(
 
     Each image is shifted by a constant inside its range (its first pixel) before the local
     statistics (variances and the covariance are shift-invariant; the shift is added back to the
-    means for the luminance term, which is not). So images that share a large offset stay exact: for ``1e6 + U[0, 1]`` values with
+    means for the luminance term, which is not). So images that share a large offset stay exact:
+    for ``1e6 + U[0, 1]`` values with
     ``data_range=1`` this gives the true 0.03276, where computing ``w * x**2 - (w * x)**2`` on the
     raw values (scikit-image: 0.03182) loses the variances to cancellation. There, and only
     there, the two differ.

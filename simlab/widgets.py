@@ -242,7 +242,8 @@ class CompareApp:
     # ------------------------------------------------------------------ layout
     def _layout(self) -> w.VBox:
         """Compact, for a 1024 px projector: one row of samples, the transforms wrapped in two or
-        three rows, the figure, then the table beside the neighbours (8 thumbnails in one row)."""
+        three rows, the figure, then the table beside the neighbours (8 thumbnails in one row).
+        """
         for control in (self.a, self.b):
             control.layout = w.Layout(width="150px")
             control.style.description_width = "62px"
@@ -283,7 +284,7 @@ class CompareApp:
     def hold(self) -> Iterator[None]:
         """Change several controls, then update once (``with app.hold(): app.a.value = 3; ...``)."""
         busy, self._busy = self._busy, True
-        a_before, b_before = self.a.value, self.b.value
+        a_before = self.a.value
         try:
             yield
         finally:

@@ -64,7 +64,8 @@ def _wait_for_new_figure(page, before: str | None) -> None:
 
 def _check_fits_projector(page, screenshot_dir: Path, width: int, height: int) -> None:
     """At width x height the whole app (controls, figure, table, neighbours) is on the first screen,
-    and the 8 neighbours sit in one row."""
+    and the 8 neighbours sit in one row.
+    """
     page.set_viewport_size({"width": width, "height": height})
     page.wait_for_timeout(300)  # let the layout settle
     box = page.locator(".simlab-compare").bounding_box()
@@ -165,7 +166,8 @@ def _wait_for_idle_kernel(page) -> None:
     page.wait_for_function(
         """() => {
             const name = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName');
-            const status = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+            const panel = '.jp-NotebookPanel:not(.lm-mod-hidden)';
+            const status = document.querySelector(panel + ' .jp-Notebook-ExecutionIndicator');
             return name && !/No Kernel|Kernel/.test(name.innerText.trim()) &&
                    status && status.getAttribute('data-status') === 'idle';
         }""",

@@ -62,7 +62,8 @@ def test_two_clear_classes_are_found_by_every_metric():
     # class 0: a bright left half, class 1: a bright top half, each with small noise (not a mirror
     # image: a bright right half is the left half inverted, which MI cannot tell apart)
     rng = np.random.default_rng(0)
-    left = np.zeros((8, 8)); left[:, :4] = 0.8
+    left = np.zeros((8, 8))
+    left[:, :4] = 0.8
     images = np.stack([np.clip((left if i < 4 else left.T) + rng.normal(0, 0.03, (8, 8)), 0, 1)
                        for i in range(8)])
     labels = [0] * 4 + [1] * 4

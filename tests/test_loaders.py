@@ -285,12 +285,15 @@ def test_single_channel_axis_is_dropped(tmp_path):
         (np.array([[[0, 255], [128, 7]]], np.uint16), lambda a: a / 255, "uint16 holding 8-bit values 0..255 / 255"),
         (np.array([[[0, 255], [128, 7]]], np.int16), lambda a: a / 255, "int16 holding 8-bit values 0..255 / 255"),
         (np.array([[[0, 256], [128, 7]]], np.uint16), lambda a: a / 65535, "uint16 / 65535"),
-        (np.array([[[0, 65535], [300, 7]]], np.int32), lambda a: a / 65535, "int32 holding 16-bit values 0..65535 / 65535"),
-        (np.array([[[0, 70000], [300, 7]]], np.uint32), lambda a: a / 4294967295, "uint32 / 4294967295 (its dtype's span)"),
+        (np.array([[[0, 65535], [300, 7]]], np.int32), lambda a: a / 65535, "int32 holding 16-bit values "
+                                                                            "0..65535 / 65535"),
+        (np.array([[[0, 70000], [300, 7]]], np.uint32), lambda a: a / 4294967295, "uint32 / 4294967295 (its "
+                                                                                  "dtype's span)"),
         (np.array([[[0.0, 1.0], [0.25, 0.5]]]), lambda a: a, "float64 in [0, 1], kept"),
         (np.array([[[-0.5, 0.5], [0.0, 0.25]]], np.float32), lambda a: a + 0.5, "notMNIST [-0.5, 0.5] shifted by +0.5"),
         (np.array([[[0.0, 16.0], [4.0, 8.0]]]), lambda a: a / 16, "min-max"),
-        (np.array([[[-3, 5], [1, 1]]], np.int16), lambda a: (a + 32768) / 65535, "int16 (x - -32768) / 65535 (its dtype's span)"),
+        (np.array([[[-3, 5], [1, 1]]], np.int16), lambda a: (a + 32768) / 65535, "int16 (x - -32768) / 65535 "
+                                                                                 "(its dtype's span)"),
         (np.array([[[-3, 5], [1, 1]]], np.int8), lambda a: (a + 128) / 255, "int8 (x - -128) / 255 (its dtype's span)"),
         (np.array([[[True, False], [False, True]]]), lambda a: a.astype(float), "bool"),
     ],
@@ -375,7 +378,8 @@ class _RunsAShellCommand:
         return (os.system, (f"touch {self.path}",))
 
 
-@pytest.mark.parametrize("payload, refused", [(_CreatesAFile, r"io\.open"), (_RunsAShellCommand, r"(posix|os|nt)\.system")])
+@pytest.mark.parametrize("payload, refused",
+                         [(_CreatesAFile, r"io\.open"), (_RunsAShellCommand, r"(posix|os|nt)\.system")])
 @pytest.mark.parametrize("protocol", [2, 5])
 def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path, payload, refused, protocol):
     victim = tmp_path / "pwned.txt"
@@ -451,7 +455,8 @@ def test_folder_with_mixed_image_sizes_lists_the_sizes(tmp_path):
     _save_png(tmp_path / "m" / "A" / "1.png", _images(1, 28, 28)[0])
     _save_png(tmp_path / "m" / "A" / "2.png", _images(1, 28, 28)[0])
     _save_png(tmp_path / "m" / "B" / "3.png", _images(1, 32, 30)[0])
-    with pytest.raises(ValueError, match=r"different sizes: 28x28 \(2 files.*32x30 \(1 files, e\.g\. B.3\.png\).*resize"):
+    with pytest.raises(ValueError, match=r"different sizes: 28x28 \(2 files.*32x30 \(1 files, e\.g\. "
+                                         r"B.3\.png\).*resize"):
         load_dataset(tmp_path / "m")
 
 
@@ -590,7 +595,8 @@ def test_idx_header_whose_dims_overflow_int64_is_a_clear_error(tmp_path):
     (tmp_path / "train-images-idx3-ubyte").write_bytes(header)
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(3, np.uint8)))
     expected = 16 + 2**31 * 2**20 * 2**20
-    with pytest.raises(ValueError, match=rf"header says \(2147483648, 1048576, 1048576\) values \({expected} bytes\).*16 bytes"):
+    with pytest.raises(ValueError, match=rf"header says \(2147483648, 1048576, 1048576\) values \({expected} "
+                                         rf"bytes\).*16 bytes"):
         load_dataset(tmp_path)
 
 
@@ -630,7 +636,8 @@ def test_files_larger_than_the_limit_are_refused_before_reading(tmp_path, monkey
 
 
 def test_labels_with_a_builtin_name_is_a_clear_error(tmp_path):
-    with pytest.raises(ValueError, match="labels= is only used with an IDX images file, not with the built-in 'letters'"):
+    with pytest.raises(ValueError, match="labels= is only used with an IDX images file, not with the built-in "
+                                         "'letters'"):
         load_dataset("letters", labels=tmp_path / "labels")
 
 

@@ -87,7 +87,8 @@ def test_cache_is_keyed_on_the_metric_parameters():
         np.testing.assert_allclose(got, _loop("ssim", QUERY, STACK[:40], options), rtol=0, atol=1e-12)
     for bins in (16, 4, 16):
         got = simlab.scores(QUERY, ds, "mutual_information", bins=bins)
-        np.testing.assert_allclose(got, _loop("mutual_information", QUERY, STACK[:40], {"bins": bins}), rtol=0, atol=1e-12)
+        expected = _loop("mutual_information", QUERY, STACK[:40], {"bins": bins})
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
     for base in (np.e, 2, 10):  # the cached entropies serve every base
         got = simlab.scores(QUERY, ds, "mutual_information", bins=4, base=base)
         expected = _loop("mutual_information", QUERY, STACK[:40], {"bins": 4, "base": base})
@@ -99,14 +100,16 @@ def test_cached_mi_follows_the_query_dtype_like_histogram2d():
     ds = Dataset(STACK[:20], LETTERS.labels[:20], LETTERS.classes)
     for query in (QUERY, QUERY.astype(np.float64), QUERY.astype(np.float32)):
         got = simlab.scores(query, ds, "normalized_mutual_information", bins=32)
-        np.testing.assert_allclose(got, _loop("normalized_mutual_information", query, STACK[:20], {"bins": 32}), rtol=0, atol=1e-12)
+        expected = _loop("normalized_mutual_information", query, STACK[:20], {"bins": 32})
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
 
 def test_a_subset_of_a_dataset_has_its_own_cache():
     ds = Dataset(STACK, LETTERS.labels[:N], LETTERS.classes)
     simlab.scores(QUERY, ds, "pearson")
     sub = ds[10:20]
-    np.testing.assert_allclose(simlab.scores(QUERY, sub, "pearson"), _loop("pearson", QUERY, STACK[10:20], {}), atol=1e-12)
+    expected = _loop("pearson", QUERY, STACK[10:20], {})
+    np.testing.assert_allclose(simlab.scores(QUERY, sub, "pearson"), expected, atol=1e-12)
 
 
 def test_dataset_supplies_its_data_range():

@@ -94,7 +94,8 @@ def test_pearson_is_unchanged_by_gain_and_offset_and_flips_sign_with_negative_ga
 @st.composite
 def level_images_and_remap(draw):
     """An image with grey levels 0..L-1 (both ends present), and a strictly increasing remapping
-    that puts each level in its own bin of the new range when bins = L."""
+    that puts each level in its own bin of the new range when bins = L.
+    """
     levels = draw(st.integers(2, 12))
     shape = draw(shapes)
     a = draw(arrays(np.int64, shape, elements=st.integers(0, levels - 1)))

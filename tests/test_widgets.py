@@ -324,7 +324,8 @@ def test_table_value_column_has_a_fixed_width(app):
 
 def test_notebook_05_cells_hidden_in_voila_are_the_checks_and_exercises_only():
     """voila.json removes cells tagged jupyterlab-only; the app and its setup must stay, the
-    exercises (their "Not answered" boxes cannot be answered in Voilà) and printing cells must go."""
+    exercises (their "Not answered" boxes cannot be answered in Voilà) and printing cells must go.
+    """
     import json
     from pathlib import Path
 

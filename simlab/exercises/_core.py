@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import html
 import math
-from decimal import Decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np

@@ -41,7 +41,8 @@ def _r(a: np.ndarray, b: np.ndarray) -> float:
 
 def _near(expected: Any) -> Callable[[Any], bool]:
     """A correlation is right to 1e-6 absolute: on float32 letters scipy.stats.pearsonr computes in
-    float32 and differs from the float64 value by about 1e-8 (a relative 1e-6 when r is near 0)."""
+    float32 and differs from the float64 value by about 1e-8 (a relative 1e-6 when r is near 0).
+    """
     return close_to(expected, atol=1e-6)
 
 
