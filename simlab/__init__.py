@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "Dataset": "datasets",
+    "Dataset": "_dataset",
     "load_dataset": "datasets",
     "pearson": "correlation",
     "mutual_information": "information",
@@ -58,9 +58,10 @@ _SUBMODULES = {
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._dataset import Dataset
     from .batch import METRICS, compare, pairwise, rank, scores
     from .correlation import pearson
-    from .datasets import Dataset, load_dataset
+    from .datasets import load_dataset
     from .errors import mse, psnr
     from .information import mutual_information, normalized_mutual_information
     from .structural import ssim

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import _SPLITS as SPLITS
-from .datasets import Dataset, _split_mask
+from ._dataset import _SPLITS as SPLITS
+from ._dataset import Dataset, _split_mask
 
 # key names accepted in an .npz file or a pickled dict (first match wins)
 IMAGE_KEYS = ("images", "x", "X", "data", "imgs", "arr_0")
@@ -630,10 +630,11 @@ def _load_image_folder(folder: Path, classes) -> Dataset:
             f"optionally .gz) nor image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in sub-folders named by class: "
             "put each class's images in its own sub-folder"
         )
-    images, labels, hows_of, by_shape = [], [], [], {}
+    images, labels, hows_of, by_shape, paths = [], [], [], {}, []
     for label, (_, files) in enumerate(groups):
         for file in files:
             image, how = _read_grey(file)
+            paths.append(str(file.absolute()))
             images.append(image)
             labels.append(label)
             hows_of.append(how)
@@ -655,4 +656,4 @@ def _load_image_folder(folder: Path, classes) -> Dataset:
         unit[rows], scaled = _to_unit(np.stack([images[i] for i in rows]), repr(str(folder)))
         steps.append(f"{how}: {scaled}")
     return Dataset(unit, np.asarray(labels, np.int64), names, name=folder.name,
-                   normalization="; ".join(steps), source=str(folder.absolute()))
+                   normalization="; ".join(steps), source=str(folder.absolute()), files=paths)

@@ -398,3 +398,27 @@ def test_importing_simlab_and_datasets_does_not_import_heavy_libraries():
 
 def test_top_level_names_are_the_datasets_ones():
     assert simlab.load_dataset is load_dataset and simlab.Dataset is Dataset
+
+
+def test_dataset_lives_in_its_own_module_and_stays_importable_from_both_places():
+    import ast
+
+    import simlab
+    import simlab._dataset
+    import simlab.datasets
+
+    assert simlab.Dataset is simlab.datasets.Dataset is simlab._dataset.Dataset
+    # no import circle: the Dataset module imports nothing from simlab, and _io does not import datasets
+    for module in ("_dataset", "_io"):
+        tree = ast.parse(Path(simlab.__file__).with_name(f"{module}.py").read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level}
+        assert "datasets" not in imported, module
+    tree = ast.parse(Path(simlab._dataset.__file__).read_text())
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+
+
+def test_files_must_name_one_file_per_image():
+    with pytest.raises(ValueError, match=r"files must name one file per image, 2 names, got 1"):
+        Dataset(np.zeros((2, 2, 2)), [0, 0], ["a"], files=["only-one.png"])
+    ds = Dataset(np.zeros((2, 2, 2)), [0, 0], ["a"], files=["p.png", "q.png"])
+    assert ds.files == ("p.png", "q.png") and ds[1:].files == ("q.png",)

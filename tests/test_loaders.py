@@ -434,6 +434,27 @@ def test_folder_of_images_round_trips_with_one_class_per_subfolder(tmp_path):
     assert ds.normalization == "8-bit grey: uint8 / 255"
 
 
+def test_folder_dataset_keeps_the_file_of_each_image_through_indexing_and_splits(tmp_path):
+    import pickle as std_pickle
+
+    for cls in ("cat", "dog"):
+        for i in range(3):
+            _save_png(tmp_path / "pets" / cls / f"{i}.png", _images(1, 8, 8)[0])
+    ds = load_dataset(tmp_path / "pets")
+    expected = tuple(str((tmp_path / "pets" / c / f"{i}.png").absolute()) for c in ("cat", "dog") for i in range(3))
+    assert ds.files == expected
+    assert ds[[4, 0]].files == (expected[4], expected[0])
+    assert ds[1:3].files == expected[1:3]
+    assert ds.by_class("dog").files == expected[3:]
+    picked = ds.sample(2, seed=3)
+    assert all(ds.files[int(np.flatnonzero((ds.images == im).all(axis=(1, 2)))[0])] == f
+               for im, f in zip(picked.images, picked.files))
+    assert std_pickle.loads(std_pickle.dumps(ds)).files == expected
+    # other sources have no files
+    np.save(tmp_path / "x.npy", _images(2, 4, 4))
+    assert load_dataset(tmp_path / "x.npy").files is None and load_dataset("digits").files is None
+
+
 def test_colour_and_16_bit_images_are_converted_to_grey(tmp_path):
     from PIL import Image
 
