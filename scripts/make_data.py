@@ -1,8 +1,8 @@
-"""Generate simlab's embedded data sets: ``data/letters.npz`` and ``data/digits.npz``.
+"""Generate simlab's embedded data sets: ``data/letters.npz``, ``data/digits.npz`` and ``data/overlap.npz``.
 
 Run from the repository root::
 
-    python scripts/make_data.py            # writes data/letters.npz and data/digits.npz
+    python scripts/make_data.py            # writes data/letters.npz, data/digits.npz and data/overlap.npz
     python scripts/make_data.py --sheet /tmp/fonts.png --grid /tmp/letters.png   # pictures to look at
 
 The output is deterministic: the same bytes on every run with the same matplotlib (fonts are
@@ -13,6 +13,11 @@ letters
     (``FONTS``), sheared, rotated, stretched, scaled and shifted by parameters drawn from a seeded
     ``numpy.random.default_rng``, filled (and optionally outlined, to vary the stroke weight) with
     Agg at 4x resolution and box-averaged down to 28x28: a bright glyph on a black background.
+overlap
+    letters drawn the same way (their own seed), whose train/valid/test splits overlap as
+    notMNIST's do: exact copies of the same render and near-identical re-renders (1 px shift,
+    heavier stroke, coarser anti-aliasing, dimmer glyph), with ``source`` and ``copy`` recording
+    which image copies which (``OVERLAP_COPIES``).
 digits
     scikit-learn's copy of the UCI handwritten digits (1,797 images, 8x8, values 0..16), resized to
     20x20 with ``skimage.transform.resize`` (bicubic), scaled to 0..255 and padded to 28x28 (as
@@ -101,16 +106,17 @@ def glyph_path(font_file: str, letter: str):
     return TextPath((0, 0), letter, size=1, prop=FontProperties(fname=font_path(font_file)))
 
 
-def render_glyph(path, params: np.ndarray) -> np.ndarray:
+def render_glyph(path, params: np.ndarray, supersample: int = SUPERSAMPLE) -> np.ndarray:
     """Draw one glyph outline with the given parameters; return a (28, 28) uint8 image.
 
-    ``params`` holds the values named in ``PARAM_NAMES``, in that order.
+    ``params`` holds the values named in ``PARAM_NAMES``, in that order. ``supersample`` is the
+    factor of the drawing resolution (the anti-aliasing): 4 for every image of ``letters``.
     """
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.transforms import Affine2D
 
     rotation, shear, aspect, size, pos_x, pos_y, intensity, stroke = (float(p) for p in params)
-    s = SUPERSAMPLE
+    s = supersample
     box = path.get_extents()
     shape = (
         Affine2D()
@@ -195,6 +201,130 @@ def make_letters(seed: int = SEED_LETTERS, splits: dict[str, int] = SPLITS) -> d
         "generator": np.array(
             json.dumps(
                 {"seed": seed, "splits": splits, "size": SIZE, "supersample": SUPERSAMPLE, "parameters": PARAMETERS},
+                sort_keys=True,
+            )
+        ),
+        "matplotlib_version": np.array(matplotlib.__version__),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# overlap: letters whose splits overlap, as notMNIST's do (exact copies and near-identical re-renders)
+
+SEED_OVERLAP = 20240613
+#: (split of the copy, split of the original, kind, how many). "exact": the original's bytes again;
+#: near kinds re-render the original: "shift" moves it by 1 pixel (zero fill), "weight" adds 0.3 px
+#: of outline, "antialias" draws it at 2x instead of 4x resolution, "intensity" dims the glyph by 8 %.
+OVERLAP_COPIES = (
+    ("train", "train", "exact", 100),
+    ("valid", "train", "exact", 55),
+    ("valid", "test", "exact", 10),
+    ("valid", "train", "near", 25),
+    ("test", "train", "exact", 125),
+    ("test", "test", "exact", 10),
+    ("test", "train", "near", 50),
+)
+NEAR_KINDS = ("shift", "weight", "antialias", "intensity")
+
+
+def near_copy(image: np.ndarray, path, params: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """A near-identical re-render of ``image`` (drawn from ``path`` with ``params``) of the given kind."""
+    if kind == "shift":
+        dy, dx = ((0, 1), (0, -1), (1, 0), (-1, 0))[int(rng.integers(4))]
+        out = np.zeros_like(image)
+        ys, yd = (slice(0, SIZE - dy), slice(dy, SIZE)) if dy >= 0 else (slice(-dy, SIZE), slice(0, SIZE + dy))
+        xs, xd = (slice(0, SIZE - dx), slice(dx, SIZE)) if dx >= 0 else (slice(-dx, SIZE), slice(0, SIZE + dx))
+        out[yd, xd] = image[ys, xs]
+        return out
+    changed = np.array(params, dtype=np.float32)
+    if kind == "weight":
+        changed[PARAM_NAMES.index("stroke")] += np.float32(0.3)
+        return render_glyph(path, changed)
+    if kind == "antialias":
+        return render_glyph(path, changed, supersample=2)
+    if kind == "intensity":
+        changed[PARAM_NAMES.index("intensity")] *= np.float32(0.92)
+        return render_glyph(path, changed)
+    raise ValueError(f"unknown kind of near copy {kind!r}: choose one of {NEAR_KINDS}")
+
+
+def make_overlap(seed: int = SEED_OVERLAP, splits: dict[str, int] = SPLITS) -> dict:
+    """All arrays of ``overlap.npz``: letters drawn as ``letters`` are, with copies across splits.
+
+    Each split gets ``splits[split] * 10`` images; of those, the copies of ``OVERLAP_COPIES`` take
+    the place of fresh renders. An exact copy repeats an original's bytes, a near copy re-renders it
+    (``near_copy``, kinds cycling through ``NEAR_KINDS``). Originals are drawn with replacement from
+    three quarters as many candidates as copies, so some originals have several copies (groups).
+    ``source[i]`` is the index of the original image ``i`` copies (-1 for an original) and
+    ``copy[i]`` its kind ("" for an original). The whole set is shuffled at the end.
+    """
+    import matplotlib
+
+    rng = np.random.default_rng(seed)
+    totals = {s: n * len(LETTERS) for s, n in splits.items()}
+    copies_in = {s: sum(c for to, _, _, c in OVERLAP_COPIES if to == s) for s in totals}
+    originals = {s: totals[s] - copies_in[s] for s in totals}
+    n_orig = sum(originals.values())
+    labels = rng.integers(0, len(LETTERS), n_orig)
+    font = rng.integers(0, len(FONTS), n_orig)
+    params = np.empty((n_orig, len(PARAM_NAMES)), dtype=np.float64)
+    for j, name in enumerate(PARAM_NAMES):
+        low, high = PARAMETERS[name]
+        params[:, j] = rng.uniform(low, high, n_orig)
+    params = params.astype(np.float32)  # rendering uses these float32 values, as letter_plan's
+    split = np.concatenate([np.full(originals[s], s, dtype="<U5") for s in totals])
+    paths = {}
+    images = np.empty((n_orig, SIZE, SIZE), dtype=np.uint8)
+    for i in range(n_orig):
+        key = (int(font[i]), int(labels[i]))
+        if key not in paths:
+            paths[key] = glyph_path(FONTS[key[0]], LETTERS[key[1]])
+        images[i] = render_glyph(paths[key], params[i])
+
+    new_images, new_source, new_kind, new_split = [], [], [], []
+    near_count = 0
+    for to, origin, kind, count in OVERLAP_COPIES:
+        pool = rng.choice(np.flatnonzero(split == origin), max(1, 3 * count // 4), replace=False)
+        for src in rng.choice(pool, count, replace=True):
+            if kind == "exact":
+                new_images.append(images[src])
+                new_kind.append("exact")
+            else:
+                near = NEAR_KINDS[near_count % len(NEAR_KINDS)]
+                near_count += 1
+                path = paths[(int(font[src]), int(labels[src]))]
+                new_images.append(near_copy(images[src], path, params[src], near, rng))
+                new_kind.append(near)
+            new_source.append(src)
+            new_split.append(to)
+    n_all = n_orig + len(new_images)
+    all_images = np.concatenate([images, np.stack(new_images)])
+    source = np.concatenate([np.full(n_orig, -1), np.array(new_source)])
+    kind = np.array([""] * n_orig + new_kind, dtype="<U9")
+    all_split = np.concatenate([split, np.array(new_split, dtype="<U5")])
+    all_labels = np.concatenate([labels, labels[np.array(new_source)]])
+    all_font = np.concatenate([font, font[np.array(new_source)]])
+    all_params = np.concatenate([params, params[np.array(new_source)]])
+
+    order = rng.permutation(n_all)
+    position = np.empty(n_all, dtype=np.int64)
+    position[order] = np.arange(n_all)
+    source = np.where(source[order] >= 0, position[np.maximum(source[order], 0)], -1)
+    return {
+        "images": all_images[order],
+        "labels": all_labels[order].astype(np.uint8),
+        "split": all_split[order],
+        "classes": np.array(list(LETTERS)),
+        "source": source.astype(np.int32),
+        "copy": kind[order],
+        "font": all_font[order].astype(np.int16),
+        "fonts": np.array(FONTS),
+        "params": all_params[order],
+        "param_names": np.array(PARAM_NAMES),
+        "generator": np.array(
+            json.dumps(
+                {"seed": seed, "splits": splits, "size": SIZE, "supersample": SUPERSAMPLE, "parameters": PARAMETERS,
+                 "copies": OVERLAP_COPIES, "near_kinds": NEAR_KINDS},
                 sort_keys=True,
             )
         ),
@@ -327,11 +457,12 @@ def main(argv: list[str] | None = None) -> None:
     t_letters = time.perf_counter() - start
     digits = make_digits()
     save_npz(args.out / "digits.npz", digits)
+    save_npz(args.out / "overlap.npz", make_overlap())
     t_total = time.perf_counter() - start
-    for name in ("letters", "digits"):
+    for name in ("letters", "digits", "overlap"):
         size = (args.out / f"{name}.npz").stat().st_size
         print(f"{name}.npz: {size / 1e6:.2f} MB")
-    print(f"letters {t_letters:.1f} s, digits {t_total - t_letters:.1f} s, total {t_total:.1f} s")
+    print(f"letters {t_letters:.1f} s, digits and overlap {t_total - t_letters:.1f} s, total {t_total:.1f} s")
     if args.grid:
         sample_grid(args.grid, letters["images"], letters["labels"], title="letters (A-J)")
     if args.digits_grid:

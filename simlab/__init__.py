@@ -39,12 +39,15 @@ _EXPORTS = {
     "scores": "batch",
     "rank": "batch",
     "pairwise": "batch",
+    "exact_duplicates": "duplicates",
+    "near_duplicates": "duplicates",
 }
 _SUBMODULES = {
     "batch",
     "cli",
     "correlation",
     "datasets",
+    "duplicates",
     "errors",
     "evaluation",
     "exercises",
@@ -62,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .batch import METRICS, compare, pairwise, rank, scores
     from .correlation import pearson
     from .datasets import load_dataset
+    from .duplicates import exact_duplicates, near_duplicates
     from .errors import mse, psnr
     from .information import mutual_information, normalized_mutual_information
     from .structural import ssim

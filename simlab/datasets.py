@@ -37,6 +37,7 @@ __all__ = ["BUILTINS", "Dataset", "data_dir", "load_dataset", "notmnist_dict"]
 BUILTINS = {
     "letters": ("letters.npz", "notMNIST-style letters A-J drawn from matplotlib's bundled fonts"),
     "digits": ("digits.npz", "scikit-learn's handwritten digits (UCI) resized to 28x28"),
+    "overlap": ("overlap.npz", "letters A-J whose splits overlap like notMNIST's: exact and near copies"),
 }
 
 
