@@ -8,6 +8,7 @@ do instead.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,9 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_data_range",
+    "check_same_scale",
+    "dataset_data_range",
+    "drop_channel_axis",
     "check_positive_number",
     "check_positive_int",
     "dtype_data_range",
@@ -63,7 +67,12 @@ def as_image(x: Any, name: str = "image") -> np.ndarray:
     """Return ``x`` as a non-empty, finite, real 2-D array (dtype unchanged)."""
     arr = _as_real_array(x, name)
     if arr.ndim != 2:
-        if arr.ndim == 3 and arr.shape[-1] in (3, 4):
+        if arr.ndim == 3 and arr.shape[-1] in (1, 2):
+            hint = (
+                f"this looks like one image with a trailing channel axis of {arr.shape[-1]}: pass its first "
+                f"channel, {name}[..., 0]"
+            )
+        elif arr.ndim == 3 and arr.shape[-1] in (3, 4):
             hint = (
                 "this looks like a colour image: convert it to grey first, "
                 "e.g. skimage.color.rgb2gray(" + name + ")"
@@ -94,9 +103,10 @@ def as_pair(a: Any, b: Any, names: tuple[str, str] = ("a", "b")) -> tuple[np.nda
 def as_stack(x: Any, name: str = "images", image_shape: tuple[int, ...] | None = None) -> np.ndarray:
     """Return ``x`` as a non-empty, finite, real stack of images of shape (N, H, W).
 
+    A trailing channel axis of 1, (N, H, W, 1), is dropped, as :func:`simlab.load_dataset` does.
     A single 2-D image is not accepted: a stack of one is ``image[None]``.
     """
-    arr = _as_real_array(x, name)
+    arr = drop_channel_axis(_as_real_array(x, name))
     if arr.ndim != 3:
         hint = "for one image use image[None]" if arr.ndim == 2 else "expected (N, height, width)"
         raise ValueError(f"{name} must be a stack of 2-D images of shape (N, H, W), got shape {arr.shape}: {hint}")
@@ -105,6 +115,11 @@ def as_stack(x: Any, name: str = "images", image_shape: tuple[int, ...] | None =
             f"the images in {name} must have the query's shape {tuple(image_shape)}, got {arr.shape[1:]}"
         )
     return arr
+
+
+def drop_channel_axis(x: np.ndarray) -> np.ndarray:
+    """An (N, H, W, 1) stack as (N, H, W) (a view); any other array unchanged."""
+    return x[..., 0] if x.ndim == 4 and x.shape[-1] == 1 else x
 
 
 def to_float(a: np.ndarray) -> np.ndarray:
@@ -163,10 +178,40 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def _warn_if_outside(data_range: float, arrays: Iterable[np.ndarray], func: str) -> None:
+    """Warn when the values of ``arrays`` span more than ``data_range`` (scikit-image #6602, #7605)."""
+    arrays = [np.asarray(x) for x in arrays]
+    lo = min(float(x.min()) for x in arrays)
+    hi = max(float(x.max()) for x in arrays)
+    if hi - lo > data_range * (1 + 1e-6):
+        warnings.warn(
+            f"{func}: the images' values span {lo:g}..{hi:g} (a range of {hi - lo:g}), more than the given "
+            f"data_range={data_range:g}: the result assumes values within a span of data_range. Pass the span "
+            f"your values can take (e.g. data_range={_usual_range(arrays, lo, hi):g}), or rescale the images",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+
+def _usual_range(arrays: list[np.ndarray], lo: float, hi: float) -> float:
+    """A span that holds lo..hi: 255 or 65535 for whole numbers within them, else hi - lo."""
+    if lo >= 0 and all(x.dtype.kind in "biu" or bool(np.all(x == np.round(x))) for x in arrays):
+        for span in (255.0, 65535.0):
+            if hi <= span:
+                return span
+    return float(f"{hi - lo:.3g}")
+
+
 def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str) -> float:
-    """``data_range`` as a positive float: as given, or from an integer dtype; floats must pass it."""
+    """``data_range`` as a positive float: as given, or from an integer dtype; floats must pass it.
+
+    A given ``data_range`` smaller than the span of the values of ``a`` and ``b`` is used, with a
+    ``RuntimeWarning`` that names the observed range.
+    """
     if data_range is not None:
-        return check_data_range(data_range)
+        value = check_data_range(data_range)
+        _warn_if_outside(value, (a, b), func)
+        return value
     ra, rb = dtype_data_range(a.dtype), dtype_data_range(b.dtype)
     if ra is not None and rb is not None:
         if a.dtype != b.dtype:
@@ -180,6 +225,45 @@ def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str)
         "(a simlab Dataset has .data_range), 255 for 0..255 values, or the span of values your images "
         f"can take; got dtypes {a.dtype} and {b.dtype}"
     )
+
+
+def check_same_scale(a: np.ndarray, b: np.ndarray, func: str, names: tuple[str, str] = ("a", "b")) -> None:
+    """Integer against float images: a clear error for a metric that compares pixel values (MSE).
+
+    ``mse(uint8_image, float_image_in_0_1)`` would otherwise compare 0..255 with 0..1 and return a
+    large, meaningless number. Integer with integer, or float with float, passes.
+    """
+    if (a.dtype.kind == "f") == (b.dtype.kind == "f"):
+        return
+    ints, floats = (names[0], names[1]) if a.dtype.kind != "f" else (names[1], names[0])
+    int_dtype = a.dtype if a.dtype.kind != "f" else b.dtype
+    divisor = 1 if int_dtype == np.bool_ else np.iinfo(int_dtype).max
+    raise ValueError(
+        f"{func}: {names[0]} is {a.dtype} and {names[1]} is {b.dtype}: {ints} holds integer values and "
+        f"{floats} floats, so they are probably on different scales (0..{divisor} and 0..1) and {func} "
+        f"compares pixel values; convert them to one scale first, e.g. {ints} / {divisor}"
+    )
+
+
+def dataset_data_range(images: Any, data_range: Any, func: str) -> Any:
+    """The data range to score a simlab ``Dataset`` with: its own, or a given one that equals it.
+
+    For anything else ``data_range`` is returned unchanged. A different ``data_range`` for a
+    ``Dataset`` (whose images are in [0, 1], ``data_range == 1.0``) is refused: it would score the
+    data set's images on a scale they are not on.
+    """
+    if not (hasattr(images, "images") and hasattr(images, "data_range") and not isinstance(images, np.ndarray)):
+        return data_range
+    if data_range is None:
+        return images.data_range
+    value = check_data_range(data_range)
+    if value != images.data_range:
+        raise ValueError(
+            f"{func}: data_range={data_range!r} differs from the Dataset's own data_range={images.data_range:g} "
+            f"(its images are in [0, 1]): leave data_range out, and bring the query to the same scale first "
+            f"(e.g. query / {value:g})"
+        )
+    return value
 
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:

@@ -31,6 +31,8 @@ from ._validation import (
     check_choice,
     check_data_range,
     check_positive_int,
+    dataset_data_range,
+    drop_channel_axis,
     resolve_data_range,
 )
 from .information import DEFAULT_BINS
@@ -252,7 +254,7 @@ def _is_dataset(x: Any) -> bool:
 
 def _checked_stack(images: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """Dtype, dimensions and shape checked now; finiteness chunk by chunk (see ``_chunks``)."""
-    arr = images.images if _is_dataset(images) else np.asarray(images)
+    arr = drop_channel_axis(images.images if _is_dataset(images) else np.asarray(images))  # (N, H, W, 1) too
     if arr.ndim != 3 or arr.size == 0 or not np.issubdtype(arr.dtype, np.number):
         as_stack(arr, "images", shape)  # raises the right message
     as_stack(arr[:1], "images", shape)
@@ -392,8 +394,7 @@ def _setup(
     query = as_image(query, "query")
     stack = _checked_stack(images, query.shape)
     _check_same_scale(metric, query, stack, data_range, _is_dataset(images))
-    if _is_dataset(images) and data_range is None:
-        data_range = images.data_range
+    data_range = dataset_data_range(images, data_range, metric)  # a Dataset's own, or a refusal
     kernel = _make_kernel(metric, query, stack, data_range, options)
     return kernel, stack, images._cache if _is_dataset(images) else None
 
@@ -582,8 +583,7 @@ def pairwise(
     stack = _checked_stack(images)
     n = stack.shape[0]
     cache = images._cache if _is_dataset(images) else {}
-    if _is_dataset(images) and data_range is None:
-        data_range = images.data_range
+    data_range = dataset_data_range(images, data_range, metric)  # a Dataset's own, or a refusal
     # Pearson's matrix is one product (~0.05 us a pair); other metrics score row by row
     show = _want_progress(progress, metric, n * (n + 1) / 2 * (0.05 if metric == "pearson" else 1))
     if metric == "pearson":

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_pair, check_data_range, resolve_data_range
+from ._validation import as_pair, check_same_scale, resolve_data_range
 
 __all__ = ["mse", "psnr"]
 
@@ -56,6 +56,7 @@ def mse(a: Any, b: Any) -> float:
     32512.5
     """
     a, b = as_pair(a, b)
+    check_same_scale(a, b, "mse")
     return float(_mse_scores(a, b[None])[0])
 
 
@@ -66,7 +67,7 @@ def _psnr_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str = 
     values (255 for uint8, 32767 for int16), else the dtype's span (max - min). Floats: required.
     """
     if data_range is not None:
-        return check_data_range(data_range)
+        return resolve_data_range(a, b, data_range, func)  # checked, with a warning for values beyond it
     r = resolve_data_range(a, b, None, func)  # same integer dtype, or a clear error
     if a.dtype == np.bool_ or (np.issubdtype(a.dtype, np.signedinteger) and a.min() < 0):
         return r  # the dtype's span

@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,9 @@ def _full_map_mean(**kwargs: Any) -> float:
 
 def _own_range() -> float:
     p, _ = exercise_pair()
-    return _ssim(data_range=float(p.max() - p.min()))
+    with warnings.catch_warnings():  # the mistake itself: ssim warns that q's values exceed this range
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _ssim(data_range=float(p.max() - p.min()))
 
 
 def _near(value: Any) -> Any:
