@@ -36,6 +36,7 @@ __all__ = [
     "METRIC_COLOURS",
     "NAN_COLOUR",
     "STYLE",
+    "SSIM_LEVELS",
     "SimlabFigure",
     "blank_rows",
     "centred_vectors",
@@ -807,6 +808,33 @@ def same_histograms(a: Any, b: Any, *, bins: int = 16, title: str | None = None,
     return fig
 
 
+#: Band edges of the SSIM colour scale: equal-height bands, finer towards 1, where most local SSIM lies.
+SSIM_LEVELS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
+_SSIM_BAND_COLOURS = ("#2166ac", "#92c5de", "#ffffff", "#d9d9d9", "#ffeda0", "#fed976", "#fd8d3c", "#e31a1c",
+                      "#800026", "#2d004b")
+
+
+def _show_similarity(ax: Any, values: Any) -> Any:
+    """Draw an SSIM (or l, c, s) map in the banded scale of :data:`SSIM_LEVELS`; returns the artist.
+
+    A continuous -1..1 scale paints everything from 0.7 to 1 the same dark red, and that is where
+    SSIM maps live; bands that narrow towards 1 keep 0.9, 0.95 and 0.99 apart. Blue is below 0,
+    white 0..0.25, light grey 0.25..0.5, then yellow through red to dark purple at 0.99..1 (1 = the
+    same).
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    cmap = ListedColormap(_SSIM_BAND_COLOURS).with_extremes(bad=NAN_COLOUR)
+    norm = BoundaryNorm(SSIM_LEVELS, cmap.N)
+    return ax.imshow(np.ma.masked_invalid(np.asarray(values, dtype=float)), cmap=cmap, norm=norm,
+                     interpolation="nearest")
+
+
+def _similarity_colourbar(fig: Any, artist: Any, axes: Any, label: str) -> None:
+    bar = fig.colorbar(artist, ax=axes, shrink=0.85, label=label, ticks=SSIM_LEVELS, spacing="uniform")
+    bar.ax.set_yticklabels([f"{v:g}" for v in SSIM_LEVELS])
+
+
 def _outline_valid(ax: Any, shape: tuple[int, int], pad: int) -> None:
     """Dashed square around the part of an SSIM map that is averaged (``pad`` cropped on each side)."""
     from matplotlib.patches import Rectangle
@@ -825,7 +853,7 @@ def _outline_shape(ax: Any, image: Any) -> None:
     """Thin contour of an image's ink (grey level 0.5 of its range), to locate features on a map."""
     image = np.asarray(image, dtype=float)
     if np.ptp(image) > 0:
-        ax.contour(image, levels=[image.min() + 0.5 * np.ptp(image)], colors="#5f6368", linewidths=1.2)
+        ax.contour(image, levels=[image.min() + 0.5 * np.ptp(image)], colors="#00c853", linewidths=1.6)
 
 
 @styled
@@ -840,12 +868,13 @@ def ssim_terms(components: Any, *, title: str | None = None, outline: Any = None
     title : str, optional
         The finding.
     outline : array_like, optional
-        An image (e.g. the original) whose ink is drawn as a thin grey contour on every map.
+        An image (e.g. the original) whose ink is drawn as a thin green contour on every map.
 
     Notes
     -----
-    All four maps share one diverging colour scale, -1..1, white at 0: 1 (dark red) means "the same".
-    Each panel's title gives the map's mean over the averaged (un-cropped) part.
+    All four maps share one banded colour scale (:data:`SSIM_LEVELS`): blue below 0, white and light
+    grey from 0 to 0.5, then yellow, orange and red in bands that narrow towards 1, dark purple for 0.99..1 ("the
+    same"). Each panel's title gives the map's mean over the averaged (un-cropped) part.
 
     Examples
     --------
@@ -862,12 +891,13 @@ def ssim_terms(components: Any, *, title: str | None = None, outline: Any = None
     for ax, (attribute, label) in zip(axes, names):
         values = np.asarray(getattr(components, attribute), dtype=float)
         inner = values[pad:values.shape[0] - pad, pad:values.shape[1] - pad]
-        artist = show_signed(ax, values, limit=1.0, title=f"{label}\nmean {inner.mean():.2f}")
+        artist = _show_similarity(ax, values)
+        ax.set_title(f"{label}\nmean {inner.mean():.2f}")
         _outline_valid(ax, values.shape, pad)
         if outline is not None:
             _outline_shape(ax, outline)
         _bare(ax)
-    fig.colorbar(artist, ax=list(axes), shrink=0.8, label="1 = same, 0 = unrelated")
+    _similarity_colourbar(fig, artist, list(axes), "1 = same, 0 = unrelated")
     if title:
         fig.suptitle(title)
     return fig
@@ -879,8 +909,9 @@ def ssim_maps(reference: Any, others: Mapping[str, Any], maps: Mapping[str, Any]
               reference_name: str = "original") -> SimlabFigure:
     """Damaged copies of one image (top row) above their SSIM maps against it (bottom row).
 
-    Each map carries the original's ink as a thin grey contour, so you can see where along the
-    strokes the similarity is lost.
+    Each map carries the original's ink as a thin green contour, so you can see where along the
+    strokes the similarity is lost. The maps use the banded scale of :data:`SSIM_LEVELS` (see
+    :func:`ssim_terms`), which keeps 0.9, 0.95 and 0.99 apart.
 
     Parameters
     ----------
@@ -912,11 +943,12 @@ def ssim_maps(reference: Any, others: Mapping[str, Any], maps: Mapping[str, Any]
     for j, name in enumerate(names, start=1):
         show_image(axes[0, j], others[name], title=name)
         values = np.asarray(maps[name], dtype=float)
-        artist = show_signed(axes[1, j], values, limit=1.0, title=f"SSIM {scores[name]:.2f}")
+        artist = _show_similarity(axes[1, j], values)
+        axes[1, j].set_title(f"SSIM {scores[name]:.2f}")
         _outline_valid(axes[1, j], values.shape, pad)
         _outline_shape(axes[1, j], reference)
         _bare(axes[1, j])
-    fig.colorbar(artist, ax=list(axes[1, 1:]), shrink=0.85, label="local SSIM")
+    _similarity_colourbar(fig, artist, list(axes[1, 1:]), "local SSIM")
     if title:
         fig.suptitle(title)
     return fig

@@ -6,8 +6,10 @@ is added. Each runs with nbclient in a fresh ``python3`` kernel whose working di
 raise). Set ``SIMLAB_EXECUTED_NOTEBOOKS=/some/dir`` to keep the executed copies (with outputs and
 figures) for inspection.
 
-The exercises are run a second time with every solution filled in: a cell whose last line is
-``ex.qN.check(answer)`` gets ``ex.qN.solution()`` executed before it, and the check must then pass.
+Each notebook is executed once. The exercise cells run as stored (``answer = ____``: the check says
+"not answered"), and each is followed by a cell added for the test that runs the question's
+``solution()`` and asserts that the same check then passes; so a notebook's prose, its figures and its
+solutions are all checked in that one run.
 """
 
 from __future__ import annotations
@@ -56,30 +58,39 @@ def _execute(nb: nbformat.NotebookNode) -> float:
 
 
 def _with_solutions(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
-    """A copy whose exercise cells run the solution, then assert that the check passes."""
+    """A copy in which every exercise cell is followed by one that runs its solution and re-checks."""
     nb = nbformat.from_dict(nb)
-    count = 0
-    for cell in _code_cells(nb):
-        lines = cell.source.strip().splitlines()
+    cells, count = [], 0
+    for cell in nb.cells:
+        cells.append(cell)
+        lines = cell.source.strip().splitlines() if cell.cell_type == "code" else []
         match = CHECK.match(lines[-1]) if lines else None
         if match:
             count += 1
             question, answer = match["question"], match["answer"]
-            cell.source = (
+            solved = nbformat.v4.new_code_cell(
                 f"exec(compile({question}.solution().text, '<solution of {question}>', 'exec'))\n"
                 f"_verdict = {question}.check({answer})\n"
                 "assert _verdict, _verdict"
             )
+            solved.metadata["simlab_test"] = "solution"
+            cells.append(solved)
+    nb.cells = cells
     return nb, count
 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", _PARAMS)
-def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path | None) -> None:
+def test_notebook_runs_top_to_bottom_and_its_solutions_pass_their_checks(path: Path | None) -> None:
     path = _require(path)
-    nb = nbformat.read(path, as_version=4)
-    elapsed = _execute(nb)
+    nb, count = _with_solutions(nbformat.read(path, as_version=4))
+    assert count >= MIN_EXERCISES, (
+        f"{path.name}: found {count} exercise cells ending in `ex.qN.check(answer)`; "
+        f"every notebook ends with at least {MIN_EXERCISES} exercises"
+    )
+    elapsed = _execute(nb)  # a failing solution check raises AssertionError with the verdict inside the kernel
     print(f"{path.name}: executed in {elapsed:.1f} s")
+    nb.cells = [cell for cell in nb.cells if cell.metadata.get("simlab_test") != "solution"]
 
     keep = os.environ.get("SIMLAB_EXECUTED_NOTEBOOKS")
     if keep:
@@ -90,18 +101,6 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path | None) -> Non
         if RAISES in cell.metadata.get("tags", []):
             errors = [out for out in cell.outputs if out.output_type == "error"]
             assert errors, f"{path.name}: code cell {index} is tagged {RAISES!r} but did not raise"
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("path", _PARAMS)
-def test_notebook_exercises_are_solved_by_their_own_solutions(path: Path | None) -> None:
-    path = _require(path)
-    nb, count = _with_solutions(nbformat.read(path, as_version=4))
-    assert count >= MIN_EXERCISES, (
-        f"{path.name}: found {count} exercise cells ending in `ex.qN.check(answer)`; "
-        f"every notebook ends with at least {MIN_EXERCISES} exercises"
-    )
-    _execute(nb)  # a failing check raises AssertionError with the verdict inside the kernel
 
 
 @pytest.mark.parametrize("path", _PARAMS)

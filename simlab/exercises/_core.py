@@ -110,6 +110,8 @@ class Verdict:
         The question's name, e.g. ``"Question 1"``.
     mistake : str or None
         The name of the recognised common mistake, if any.
+    route : str or None
+        For a right answer reached by a declared other route (``Question(also_correct=...)``), its name.
     """
 
     correct: bool
@@ -117,6 +119,7 @@ class Verdict:
     message: str
     question: str
     mistake: str | None = None
+    route: str | None = None
 
     def __bool__(self) -> bool:
         return self.correct
@@ -195,6 +198,11 @@ class Question:
         ``correct(answer) -> bool``. Default: ``close_to(answer)``.
     mistakes : sequence of Mistake
         Common wrong answers, tried in order after ``correct``.
+    also_correct : sequence of Mistake
+        Right answers reached by another legitimate route (e.g. the same computation in float64 instead
+        of float32), tried after ``correct`` and before ``mistakes``. Such an answer is accepted
+        (``verdict.correct``, ``verdict.route`` = its name) and its message says why it differs from
+        ``answer()``.
     hint : str or sequence of str
         One or more hints; ``hint(2)`` shows the second.
     solution : str
@@ -232,6 +240,7 @@ class Question:
         answer: Callable[[], Any],
         correct: Predicate | None = None,
         mistakes: Sequence[Mistake] = (),
+        also_correct: Sequence[Mistake] = (),
         hint: str | Sequence[str] = (),
         solution: str = "",
         otherwise: str | Callable[[Any], str] = (
@@ -246,6 +255,7 @@ class Question:
         self.answer = answer
         self.correct = correct if correct is not None else close_to(answer)
         self.mistakes = tuple(mistakes)
+        self.also_correct = tuple(also_correct)
         self.hints = (hint,) if isinstance(hint, str) else tuple(hint)
         self._solution = solution
         self.otherwise = otherwise
@@ -268,6 +278,9 @@ class Question:
                 return Verdict(True, "correct", "well done.", self.name)
         except Exception as exc:  # e.g. a function answer that raises
             error = exc
+        for route in self.also_correct:
+            if _holds(route.test, answer):
+                return Verdict(True, "correct", f"well done. {route.text(answer)}", self.name, route=route.name)
         for mistake in self.mistakes:
             if _holds(mistake.test, answer):
                 return Verdict(False, "incorrect", mistake.text(answer), self.name, mistake.name)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Mistake, Question, array_close, close_to, equals, has_shape, is_blank, is_nan, not_a_number
+from ._core import Mistake, Question, array_close, close_to, has_shape, is_blank, is_nan, not_a_number, scalar
 
 __all__ = ["q1", "q2", "q3", "q4", "q5"]
 
@@ -59,27 +59,41 @@ _MATRIX_MEAN = (
 
 # ------------------------------------------------------------------------------------------ q1
 
+
+def _as_shape(answer: Any) -> tuple[int, ...] | None:
+    """A shape given as a tuple, a list or a 1-D array of whole numbers (how .shape prints, or not)."""
+    if isinstance(answer, (tuple, list)) or (isinstance(answer, np.ndarray) and answer.ndim == 1):
+        values = [scalar(v) for v in answer]
+        if values and all(v is not None and float(v).is_integer() for v in values):
+            return tuple(int(v) for v in values)
+    return None
+
+
+def _shape_is(expected: tuple[int, ...]) -> Callable[[Any], bool]:
+    return lambda answer: _as_shape(answer) == expected
+
+
 q1 = Question(
     "Question 1",
     "a and b are two images of 32 rows and 20 columns. What is the shape of "
     "np.corrcoef(a, b, rowvar=False)?",
     answer=lambda: (40, 40),
-    correct=equals((40, 40)),
+    correct=_shape_is((40, 40)),
     mistakes=[
-        Mistake("rowvar_true", equals((64, 64)),
+        Mistake("rowvar_true", _shape_is((64, 64)),
                 "(64, 64) is the shape with the default rowvar=True, where the 32 rows of each image are "
                 "the variables. With rowvar=False the variables are the columns.", example=lambda: (64, 64)),
-        Mistake("one_block", equals((20, 20)),
+        Mistake("one_block", _shape_is((20, 20)),
                 "(20, 20) is one block: the columns of a against the columns of a. b brings 20 more "
                 "variables of its own.", example=lambda: (20, 20)),
-        Mistake("one_block_rows", equals((32, 32)),
+        Mistake("one_block_rows", _shape_is((32, 32)),
                 "(32, 32) would be one block of rows. With rowvar=False the variables are the 20 columns "
                 "of each image.", example=lambda: (32, 32)),
-        Mistake("flattened", equals((2, 2)),
+        Mistake("flattened", _shape_is((2, 2)),
                 "(2, 2) is what two *flattened* images give (two variables). Here the images are 2-D, so "
                 "every column is a variable.", example=lambda: (2, 2)),
-        Mistake("not_a_shape", lambda x: not isinstance(x, (tuple, list)),
-                "answer with a shape tuple, like (rows, columns).", example=lambda: 40),
+        Mistake("not_a_shape", lambda x: _as_shape(x) is None,
+                "answer with a shape, (rows, columns), like the .shape of an array.", example=lambda: 40),
     ],
     hint=["With rowvar=False every column is a variable. How many columns do a and b have together?",
           "np.corrcoef returns one row and one column per variable."],
@@ -110,7 +124,9 @@ q2 = Question(
     correct=_near(_q2_expected),
     mistakes=[
         Mistake("matrix_mean_nan", is_nan,
-                "your answer is nan: " + _MATRIX_MEAN + "Blank rows made it nan. Flatten the images first.",
+                "your answer is nan, which comes from the 56x56 matrix of the unflattened images. Either "
+                + _MATRIX_MEAN + "Blank rows made it nan. Or you took its entry [0, 1]: without flattening, that is row 0 of the first image against its row 1 (blank here, "
+                "so nan). Flatten the images first: np.corrcoef(a.ravel(), b.ravel())[0, 1].",
                 example=lambda: _quiet_corrcoef(*_q2_pair()).mean()),
         Mistake("matrix_nanmean", _near(lambda: _nanmean(_quiet_corrcoef(*_q2_pair()))),
                 _MATRIX_MEAN + "Flatten the images first: np.corrcoef(a.ravel(), b.ravel()).",
@@ -229,11 +245,18 @@ q4 = Question(
 # ------------------------------------------------------------------------------------------ q5
 
 _Q5_PAIRS = ((0, 1), (1, 2), (3, 7), (4, 4), (5, 9))
+_Q5_CROP = (slice(2, 22), slice(4, 28))  # "any (equal) shape": one pair is cropped to 20x24
 
 
-def _q5_results(function: Any) -> list[Any]:
+def _q5_pairs() -> list[tuple[np.ndarray, np.ndarray]]:
     images = _test_images(*range(10))
-    return [function(images[i], images[j]) for i, j in _Q5_PAIRS]
+    pairs = [(images[i], images[j]) for i, j in _Q5_PAIRS]
+    return pairs + [(images[0][_Q5_CROP], images[1][_Q5_CROP])]
+
+
+def _q5_results(function: Any, *, square_only: bool = False) -> list[Any]:
+    pairs = _q5_pairs()
+    return [function(a, b) for a, b in (pairs[:-1] if square_only else pairs)]
 
 
 def _q5_expected() -> list[float]:
@@ -246,10 +269,29 @@ def _q5_correct(function: Any) -> bool:
 
 def _q5_like(reference: Any) -> Any:
     def test(function: Any) -> bool:
-        got = _q5_results(function)
-        return all(_near(want)(g) for g, want in zip(got, _q5_results(reference)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got, want = _q5_results(function), _q5_results(reference)
+        return all(_near(w)(g) for g, w in zip(got, want))
 
     return test
+
+
+def _only_28x28(function: Any) -> bool:
+    """Right on the 28x28 pairs, but raises or is wrong on the 20x24 pair (e.g. reshape(784))."""
+    square = _q5_results(function, square_only=True)
+    if not all(_near(want)(got) for got, want in zip(square, _q5_expected())):
+        return False
+    a, b = _q5_pairs()[-1]
+    try:
+        return not _near(_r(a, b))(function(a, b))
+    except Exception:
+        return True
+
+
+def _rows_0_1(a: np.ndarray, b: np.ndarray) -> float:
+    """np.corrcoef(a, b)[0, 1] without ravel: row 0 of a against row 1 of a."""
+    return float(_quiet_corrcoef(a, b)[0, 1])
 
 
 def _matrix_mean(a: np.ndarray, b: np.ndarray) -> float:
@@ -262,13 +304,24 @@ def _matrix_nanmean(a: np.ndarray, b: np.ndarray) -> float:
 
 q5 = Question(
     "Question 5",
-    "Write a function similarity(a, b) that returns Pearson's r of two images as a single number.",
+    "Write a function similarity(a, b) that returns Pearson's r of two images of any (equal) shape as a "
+    "single number.",
     answer=lambda: _r,
     correct=_q5_correct,
     unanswered=lambda f: callable(f) and is_blank(f(np.eye(3), np.eye(3))),
     mistakes=[
         Mistake("not_a_function", lambda f: not callable(f),
                 "pass the function itself, check(similarity), not its result.", example=lambda: 0.5),
+        Mistake("no_ravel", _q5_like(_rows_0_1),
+                "your function returns np.corrcoef(a, b)[0, 1] without flattening: with 2-D images every "
+                "row is a variable, so entry [0, 1] correlates row 0 of a with row 1 of a — two rows of "
+                "the same image, and nan when either is blank. Flatten first: "
+                "np.corrcoef(a.ravel(), b.ravel())[0, 1].",
+                example=lambda: (lambda a, b: np.corrcoef(a, b)[0, 1])),
+        Mistake("only_28x28", _only_28x28,
+                "right for 28x28 images, but the check's 20x24 pair fails: your function assumes 784 pixels "
+                "(e.g. reshape(784)). Use a.ravel() (or np.ravel(a)), which works for any shape.",
+                example=lambda: (lambda a, b: np.corrcoef(a.reshape(784), b.reshape(784))[0, 1])),
         Mistake("matrix_mean", lambda f: any(is_nan(x) for x in _q5_results(f)),
                 "your function returns nan for some pairs of letters: " + _MATRIX_MEAN
                 + "Blank rows make it nan. Flatten the images first.", example=lambda: _matrix_mean),

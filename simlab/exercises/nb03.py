@@ -275,6 +275,23 @@ def _choices(answer: Any) -> frozenset[str] | None:
     return chosen if chosen <= set(OPTIONS) else None
 
 
+def _option_mi(letter: str) -> float:
+    """MI(p, q) after option ``letter`` is applied (the shuffles use permutation seed 0)."""
+    from ..information import mutual_information
+    from ..transforms import blur, invert, shift
+
+    p, q = exercise_pair()
+    order = np.random.default_rng(0).permutation(p.size)
+
+    def scramble(x: np.ndarray) -> np.ndarray:
+        return x.ravel()[order].reshape(x.shape)
+
+    changed = {"a": lambda: (p, invert(q)), "b": lambda: (p, shift(q, dx=1)),
+               "c": lambda: (scramble(p), scramble(q)), "d": lambda: (p, scramble(q)),
+               "e": lambda: (p, blur(q, 1.0))}[letter]()
+    return mutual_information(*changed)
+
+
 def _picks(letter: str) -> Any:
     return lambda answer: letter in (_choices(answer) or ())
 
@@ -295,14 +312,21 @@ q4 = Question(
                 f"Answer with a set of option letters from {sorted(OPTIONS)}, e.g. {{'a', 'b'}}.",
                 example=lambda: 42),
         Mistake("shuffle_one", _picks("d"),
-                "(d) keeps q's histogram but destroys the pairing: MI compares paired pixels, not the "
-                "shapes of two histograms, so it drops to about zero.", example=lambda: {"a", "c", "d"}),
+                lambda _: "(d) keeps q's histogram but destroys the pairing: MI compares paired pixels, not "
+                f"the shapes of two histograms. For p and q it falls from {_mi():.2f} to "
+                f"{_option_mi('d'):.2f} bits, and what is left is the few-pixels bias (section 4: a "
+                "shuffled pair's true MI is 0), not shared information.",
+                example=lambda: {"a", "c", "d"}),
         Mistake("shift", _picks("b"),
-                "(b) moves the ink away from p's ink: MI compares pixels at the same position, so a shift "
-                "changes (lowers) it.", example=lambda: {"a", "b", "c"}),
+                lambda _: "(b) moves q's ink away from where p's ink was paired with it: MI compares pixels at "
+                f"the same position, so a shift changes it. For p and q, one pixel to the right moves MI "
+                f"from {_mi():.3f} to {_option_mi('b'):.3f} bits: for this pair it happens to rise a little, "
+                "but it is not the same number; shift further and it falls.",
+                example=lambda: {"a", "b", "c"}),
         Mistake("blur", _picks("e"),
-                "(e) mixes neighbouring grey levels into new ones: not a one-to-one relabelling of q's "
-                "bins, so MI changes.", example=lambda: {"a", "c", "e"}),
+                lambda _: "(e) mixes neighbouring grey levels into new ones: not a one-to-one relabelling of "
+                f"q's bins, so MI changes (for p and q from {_mi():.3f} to {_option_mi('e'):.3f} bits).",
+                example=lambda: {"a", "c", "e"}),
         Mistake("missed_scramble", _misses("c"),
                 "(c) also leaves MI unchanged: the same permutation keeps every pair (p[i], q[i]) "
                 "together, and the joint histogram never knew where a pair came from.",

@@ -1,7 +1,8 @@
 """Exercises for notebook 04, SSIM (``from simlab.exercises import nb04 as ex``).
 
 The questions use ``p, q = ex.exercise_pair()``: a letter G from the letters test split and a noisy
-copy of it, float64 in [0, 1] (so ``data_range=1.0``).
+copy of it, float64 in [0, 1] (so ``data_range=1.0``). Neither image reaches 1 (the G's brightest pixel
+is 0.81, the noisy copy's 0.98), so a data_range read off the images is not 1 and gets its own message.
 
 Examples
 --------
@@ -25,12 +26,15 @@ __all__ = ["exercise_pair", "q1", "q2", "q3", "q4"]
 _WANG = {"gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
 
 
+_G = 48  # a G whose brightest pixel is 0.81: the pair's joint range (0.98) is not the data range (1)
+
+
 def exercise_pair() -> tuple[np.ndarray, np.ndarray]:
     """The two images the exercises use: a letter G and a noisy copy (float64 in [0, 1])."""
     from ..datasets import load_dataset
     from ..transforms import noise
 
-    p = np.array(load_dataset("letters", split="test").by_class("G")[0], dtype=np.float64)
+    p = np.array(load_dataset("letters", split="test").by_class("G")[_G], dtype=np.float64)
     return p, noise(p, 0.1, seed=3)
 
 
@@ -54,6 +58,19 @@ def _own_range() -> float:
     with warnings.catch_warnings():  # the mistake itself: ssim warns that q's values exceed this range
         warnings.simplefilter("ignore", RuntimeWarning)
         return _ssim(data_range=float(p.max() - p.min()))
+
+
+def _joint_range() -> float:
+    p, q = exercise_pair()
+    return _ssim(data_range=float(max(p.max(), q.max()) - min(p.min(), q.min())))
+
+
+def _as_uint8() -> float:
+    """Section 3's other route: both images rounded to 0..255 (uint8 implies data_range 255)."""
+    from ..structural import ssim
+
+    p, q = exercise_pair()
+    return float(ssim(*[(x * 255).round().astype(np.uint8) for x in (p, q)]))
 
 
 def _near(value: Any) -> Any:
@@ -80,6 +97,16 @@ q1 = Question(
                 "You used p.max() - p.min(), the range of this one image. data_range is the span the "
                 "values *can* take (1.0 for [0, 1]), the same for every image you compare.",
                 example=_own_range),
+        Mistake("joint_range", _near(_joint_range),
+                "You used the range of these two images together (max of both - min of both, about 0.98 "
+                "here): neither image happens to reach 1. data_range is the span the values *can* take, "
+                "1.0 for images in [0, 1], whatever these two pixels happen to do.",
+                example=_joint_range),
+        Mistake("uint8_route", _near(_as_uint8),
+                "Right scale, but you converted to uint8 first (section 3's other route): that rounds "
+                "every pixel to the nearest 1/255, so the score moves (here by about 1e-4). The question "
+                "asks for the SSIM of p and q themselves: simlab.ssim(p, q, data_range=1.0).",
+                example=_as_uint8),
         Mistake("full_map", _near(lambda: _full_map_mean()),
                 "You averaged the full SSIM map including the border. scikit-image crops (7 - 1) / 2 = 3 "
                 "pixels on every side before averaging (the windows there stick out of the image).",

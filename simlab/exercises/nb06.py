@@ -52,6 +52,12 @@ q1 = Question(
             example=lambda: 49 / 500,
         ),
         Mistake(
+            "percent", close_to(lambda: 100 * _chance(), rtol=5e-4),
+            "Right value, as a percentage: the question asks for precision@1 as a share in [0, 1] "
+            "(divide by 100).",
+            example=lambda: 100 * _chance(),
+        ),
+        Mistake(
             "one_image", lambda a: any(close_to(v, rtol=2e-3)(a) for v in (1 / 499, 1 / 500)),
             "That is the chance of drawing one particular image. Any image of the same class counts "
             "as a hit, and there are 49 of them among the candidates.",
@@ -104,6 +110,17 @@ q2 = Question(
             "Your answer is the precision of the least similar image.",
             example=lambda: _mse_precision(higher_is_better=True),
         ),
+        Mistake(
+            "percent", close_to(lambda: 100 * _mse_precision(), rtol=1e-9),
+            "Right value, as a percentage: precision@1 is a share in [0, 1] (divide by 100).",
+            example=lambda: 100 * _mse_precision(),
+        ),
+        Mistake(
+            "diagonal_percent", close_to(100.0, rtol=1e-12),
+            "100 % means every image found... itself: the diagonal of the pairwise matrix is each image "
+            "against itself (MSE 0). Set it to np.inf first; and answer with a share in [0, 1].",
+            example=lambda: 100.0,
+        ),
     ],
     hint=["D = simlab.pairwise(images, metric='mse'); D[i, j] is the MSE of image i and image j.",
           "Exclude each image from its own search: np.fill_diagonal(D, np.inf), then argmin per row."],
@@ -117,19 +134,24 @@ q2 = Question(
 )
 
 
-def _inversion_changes_mi() -> np.ndarray:
-    """Per test letter: does MI(x, invert(x)) differ from MI(x, x) by more than 1e-9 bits?"""
+def _inversion_changes_mi(dtype: type = np.float32) -> np.ndarray:
+    """Per test letter: does MI(x, invert(x)) differ from MI(x, x) by more than 1e-9 bits?
+
+    ``dtype=np.float32`` is the letters as stored; ``np.float64`` the float64 copies notebook 03 also
+    measures. Which pixels lie exactly on a bin edge depends on the precision (the edges are rounded
+    to the images' own type), so the two shares differ: 0.301 and 0.26.
+    """
     from ..datasets import load_dataset
     from ..information import mutual_information
     from ..transforms import invert
 
     letters = load_dataset("letters", split="test")
     return np.array([abs(mutual_information(x, invert(x)) - mutual_information(x, x)) > 1e-9
-                     for x in letters.images])
+                     for x in letters.images.astype(dtype)])
 
 
-def _share_changed() -> float:
-    return float(np.mean(_inversion_changes_mi()))
+def _share_changed(dtype: type = np.float32) -> float:
+    return float(np.mean(_inversion_changes_mi(dtype)))
 
 
 q3 = Question(
@@ -139,6 +161,16 @@ q3 = Question(
     "MI(x, simlab.transforms.invert(x)) different from MI(x, x) by more than 1e-9 bits?",
     answer=_share_changed,
     correct=close_to(_share_changed, rtol=1e-9, atol=1e-12),
+    also_correct=[
+        Mistake(
+            "float64_copies", close_to(lambda: _share_changed(np.float64), rtol=1e-9, atol=1e-12),
+            lambda _: f"You measured on float64 copies ({_share_changed(np.float64):.3f}); on the letters as "
+            f"stored, in float32, it is {_share_changed():.3f}. Both are right for their precision: "
+            "whether a pixel lies exactly on a bin edge depends on how the edges are rounded (notebook 03, "
+            "section 6).",
+            example=lambda: _share_changed(np.float64),
+        ),
+    ],
     mistakes=[
         Mistake(
             "exact_invariance", close_to(0.0, atol=1e-12),
@@ -154,6 +186,12 @@ q3 = Question(
             example=lambda: 100 * _share_changed(),
         ),
         Mistake(
+            "percent_float64", close_to(lambda: 100 * _share_changed(np.float64), rtol=1e-9),
+            "That is a percentage (of the float64 copies): the question asks for a share in [0, 1] "
+            "(divide by 100).",
+            example=lambda: 100 * _share_changed(np.float64),
+        ),
+        Mistake(
             "count", close_to(lambda: float(np.sum(_inversion_changes_mi())), rtol=1e-9),
             "That is the number of letters: divide by the 1,000 letters for the share.",
             example=lambda: float(np.sum(_inversion_changes_mi())),
@@ -166,7 +204,7 @@ q3 = Question(
     solution=(
         "mi, test_letters = simlab.mutual_information, simlab.load_dataset('letters', split='test')\n"
         "changed = [abs(mi(x, transforms.invert(x)) - mi(x, x)) > 1e-9 for x in test_letters.images]\n"
-        "answer = np.mean(changed)   # a minority of letters, by up to a few per cent of MI"
+        "answer = np.mean(changed)   # 0.301 (0.26 on float64 copies), by up to a few per cent of MI"
     ),
 )
 
@@ -192,6 +230,10 @@ q4 = Question(
                 example=lambda: 100.0),
         Mistake("negative", close_to(-20.0), "The ratio is data_range**2 / MSE, not MSE / data_range**2.",
                 example=lambda: -20.0),
+        Mistake("rmse_power", close_to(10.0),
+                "10 = 10 log10(1 / 0.1): you put the RMSE (sqrt(0.01) = 0.1) where the MSE goes. Either "
+                "10 log10(data_range**2 / MSE) with the MSE, or 20 log10(data_range / RMSE) with the RMSE.",
+                example=lambda: 10.0),
     ],
     hint="data_range**2 / MSE = 1 / 0.01 = 100. Now take 10 log10 of that.",
     solution="answer = 10 * np.log10(1.0**2 / 0.01)   # 20 dB; equals simlab.psnr on such a pair",
