@@ -125,8 +125,9 @@ q2 = Question(
     mistakes=[
         Mistake("matrix_mean_nan", is_nan,
                 "your answer is nan, which comes from the 56x56 matrix of the unflattened images. Either "
-                + _MATRIX_MEAN + "Blank rows made it nan. Or you took its entry [0, 1]: without flattening, that is row 0 of the first image against its row 1 (blank here, "
-                "so nan). Flatten the images first: np.corrcoef(a.ravel(), b.ravel())[0, 1].",
+                + _MATRIX_MEAN + "Blank rows made it nan. Or you took its entry [0, 1]: without "
+                "flattening, that is row 0 of the first image against its row 1 (blank here, so nan). "
+                "Flatten the images first: np.corrcoef(a.ravel(), b.ravel())[0, 1].",
                 example=lambda: _quiet_corrcoef(*_q2_pair()).mean()),
         Mistake("matrix_nanmean", _near(lambda: _nanmean(_quiet_corrcoef(*_q2_pair()))),
                 _MATRIX_MEAN + "Flatten the images first: np.corrcoef(a.ravel(), b.ravel()).",
