@@ -34,8 +34,8 @@ _EXPORTS = {
     "ssim": "structural",
     "mse": "errors",
     "psnr": "errors",
-    "METRICS": "batch",
-    "compare": "batch",
+    "METRICS": "metrics",
+    "compare": "comparison",
     "scores": "batch",
     "rank": "batch",
     "pairwise": "batch",
@@ -45,6 +45,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "batch",
     "cli",
+    "comparison",
     "correlation",
     "datasets",
     "duplicates",
@@ -53,6 +54,8 @@ _SUBMODULES = {
     "exercises",
     "figures",
     "information",
+    "kernels",
+    "metrics",
     "structural",
     "transforms",
     "widgets",
@@ -62,12 +65,14 @@ __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._dataset import Dataset
-    from .batch import METRICS, compare, pairwise, rank, scores
+    from .batch import pairwise, rank, scores
+    from .comparison import compare
     from .correlation import pearson
     from .datasets import load_dataset
     from .duplicates import exact_duplicates, near_duplicates
     from .errors import mse, psnr
     from .information import mutual_information, normalized_mutual_information
+    from .metrics import METRICS
     from .structural import ssim
 
 

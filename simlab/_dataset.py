@@ -340,3 +340,16 @@ def _split_mask(split: np.ndarray | None, wanted: str | None, where: str) -> np.
     if wanted not in present:
         raise ValueError(f"unknown split {wanted!r} for {where}: choose one of {', '.join(map(repr, present))} or None")
     return split == wanted
+
+
+def is_dataset(x: Any) -> bool:
+    """Whether ``x`` is a simlab :class:`Dataset` (the one test the other modules use)."""
+    return isinstance(x, Dataset)
+
+
+def statistics_cache(x: Any) -> dict | None:
+    """The dict in which :mod:`simlab.batch` keeps a Dataset's per-image statistics; None for anything else.
+
+    A Dataset's images are read-only, so what is cached can never go stale.
+    """
+    return x._cache if isinstance(x, Dataset) else None

@@ -10,16 +10,24 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "MAX_BINS",
+    "NMI_METHODS",
+    "SSIMWindow",
     "as_image",
     "as_pair",
     "as_stack",
+    "check_base",
+    "check_bins",
     "check_bool",
     "check_choice",
+    "check_ssim_constants",
+    "check_ssim_window",
     "check_data_range",
     "check_same_scale",
     "dataset_data_range",
@@ -27,6 +35,7 @@ __all__ = [
     "check_positive_number",
     "check_positive_int",
     "dtype_data_range",
+    "psnr_data_range",
     "resolve_data_range",
     "to_float",
 ]
@@ -283,3 +292,193 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     if value not in choices:
         raise ValueError(f"unknown {name} {value!r}: choose one of {', '.join(map(repr, choices))}")
     return value
+
+
+# --------------------------------------------------------------------------------------------
+# options of the metrics, checked once for the pair functions and the batch kernels alike
+# --------------------------------------------------------------------------------------------
+
+#: Default number of bins per image for mutual information (see simlab.information).
+DEFAULT_BINS = 16
+
+#: Largest accepted ``bins``: a joint histogram has bins**2 cells (16.8 million, 134 MB of counts,
+#: at 4096), and a 28x28 image has only 784 pixels, so far fewer bins already estimate nothing.
+MAX_BINS = 4096
+
+#: Normalisations of MI accepted by ``normalized_mutual_information``.
+NMI_METHODS = ("studholme", "arithmetic", "geometric", "min", "max")
+
+
+def check_bins(bins: Any) -> int:
+    """``bins`` as an int in 1..MAX_BINS, or a clear error."""
+    bins = check_positive_int(bins, "bins")
+    if bins > MAX_BINS:
+        raise ValueError(
+            f"bins must be at most {MAX_BINS}, got {bins}: the joint histogram has bins**2 cells "
+            f"({bins**2:,} here, {8 * bins**2 / 1e9:.3g} GB of counts), and with more bins than pixels "
+            f"the estimate is mostly bias; use DEFAULT_BINS ({DEFAULT_BINS}) or a few dozen"
+        )
+    return bins
+
+
+def check_base(base: Any) -> float:
+    """A logarithm base: a finite number > 1."""
+    if isinstance(base, (bool, np.bool_)):
+        raise TypeError(f"base must be a number such as 2 (bits) or math.e (nats), got {base!r}")
+    try:
+        value = float(base)
+    except (TypeError, ValueError):
+        raise TypeError(f"base must be a number such as 2 (bits) or math.e (nats), got {base!r}") from None
+    if not (value > 1 and math.isfinite(value)):
+        raise ValueError(
+            f"base must be a finite number > 1 (2 for bits, math.e for nats, 10 for hartleys), got {base!r}: "
+            "with a base below 1 every entropy and MI would be negative"
+        )
+    return value
+
+
+def psnr_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str = "psnr") -> float:
+    """scikit-image's peak_signal_noise_ratio rule for the peak L.
+
+    Given: as given. Integer ``a`` (image_true): the dtype's maximum when ``a`` has no negative
+    values (255 for uint8, 32767 for int16), else the dtype's span (max - min). Floats: required.
+    """
+    if data_range is not None:
+        return resolve_data_range(a, b, data_range, func)  # checked, with a warning for values beyond it
+    span = resolve_data_range(a, b, None, func)  # same integer dtype, or a clear error
+    if a.dtype == np.bool_ or (np.issubdtype(a.dtype, np.signedinteger) and a.min() < 0):
+        return span
+    return float(np.iinfo(a.dtype).max)
+
+
+_TRUNCATE = 3.5  # scikit-image's Gaussian window: radius int(3.5 * sigma + 0.5), 11 taps for sigma = 1.5
+
+
+@dataclass(frozen=True)
+class SSIMWindow:
+    """A checked SSIM window: its side, the border that SSIM's mean leaves out, and its weights.
+
+    ``sigma`` is None for the uniform window; ``cov_norm`` is N / (N - 1) (N = win_size**2) for the
+    sample covariance, else 1.
+    """
+
+    win_size: int
+    sigma: float | None
+    cov_norm: float
+
+    @property
+    def pad(self) -> int:
+        return (self.win_size - 1) // 2
+
+    @property
+    def truncate(self) -> float:
+        return _TRUNCATE
+
+    def weights(self) -> np.ndarray:
+        """The 1-D weights (summing to 1) of the separable window."""
+        if self.sigma is None:
+            return np.full(self.win_size, 1.0 / self.win_size)
+        radius = int(_TRUNCATE * self.sigma + 0.5)
+        x = np.arange(-radius, radius + 1, dtype=np.float64)
+        w = np.exp(-0.5 / (self.sigma * self.sigma) * x**2)
+        return w / w.sum()
+
+
+def check_ssim_window(
+    shape: tuple[int, ...], win_size: Any, gaussian_weights: Any, sigma: Any, use_sample_covariance: Any
+) -> SSIMWindow:
+    """Check SSIM's window arguments against the image shape; the window they describe."""
+    gaussian_weights = check_bool(gaussian_weights, "gaussian_weights")
+    use_sample_covariance = check_bool(use_sample_covariance, "use_sample_covariance")
+    sigma = check_positive_number(sigma, "sigma", 1.5)
+    largest = min(shape) - (1 - min(shape) % 2)  # the largest odd window that fits
+    if gaussian_weights:
+        if sigma > 4 * max(shape):
+            raise ValueError(
+                f"sigma={sigma!r} is too large for a {shape[0]}x{shape[1]} image: a Gaussian window wider "
+                f"than the image is flat; use sigma <= {4 * max(shape)} (default 1.5)"
+            )
+        radius = int(_TRUNCATE * sigma + 0.5)
+        if win_size is None and radius < 1:
+            raise ValueError(
+                f"sigma={sigma!r} gives a 1-pixel Gaussian window (win_size = 2 * int(3.5 * sigma + 0.5) + 1), "
+                "which has no variance: use sigma >= 0.15 (default 1.5), or pass win_size=3 or larger"
+            )
+        if win_size is None and 2 * radius + 1 > min(shape):
+            raise ValueError(
+                f"sigma={sigma!r} gives a Gaussian window of win_size {2 * radius + 1} "
+                f"(2 * int(3.5 * sigma + 0.5) + 1), larger than the image ({shape[0]}x{shape[1]}): use "
+                f"sigma <= {(largest // 2 - 0.5) / _TRUNCATE:.3g}, or pass an odd win_size <= {largest}"
+            )
+        default = 2 * radius + 1
+    else:
+        default = 7
+    win_size = default if win_size is None else check_positive_int(win_size, "win_size", minimum=3)
+    if win_size % 2 == 0:
+        raise ValueError(f"win_size must be odd (the window is centred on a pixel), got {win_size}: try {win_size + 1}")
+    if win_size > min(shape):
+        raise ValueError(
+            f"win_size {win_size} is larger than the image ({shape[0]}x{shape[1]}): pass an odd "
+            f"win_size <= {largest}"
+        )
+    n_pixels = win_size**2
+    cov_norm = n_pixels / (n_pixels - 1) if use_sample_covariance else 1.0
+    return SSIMWindow(win_size, sigma if gaussian_weights else None, cov_norm)
+
+
+def check_ssim_constants(K1: Any, K2: Any, data_range: float) -> tuple[float, float]:
+    """C1 = (K1 L)**2 and C2 = (K2 L)**2 (L = data_range), with K1, K2 finite positive numbers."""
+    out = []
+    for name, value, default in (("K1", K1, 0.01), ("K2", K2, 0.03)):
+        c = check_positive_number(value, name, default) * data_range
+        if not c * c < math.inf:  # no OverflowError
+            raise ValueError(
+                f"data_range={data_range!r} with {name}={value!r} makes C{name[1]} = ({name} * data_range)**2 "
+                "overflow: pass the real span of the images' values (1.0 for [0, 1], 255 for 8-bit)"
+            )
+        out.append(c * c)
+    if not 16 * data_range**2 * data_range**2 < math.inf:  # the map multiplies two squared terms
+        raise ValueError(
+            f"data_range={data_range!r} is too large: SSIM multiplies terms of order data_range**4, "
+            "which overflows float64 above about 1e76; pass the real span of the images' values "
+            "(1.0 for [0, 1], 255 for 8-bit)"
+        )
+    return out[0], out[1]
+
+
+def check_ssim(
+    a: Any, b: Any, data_range: Any, win_size: Any, gaussian_weights: Any, sigma: Any, use_sample_covariance: Any,
+    K1: Any, K2: Any, func: str = "ssim", full: Any = False,
+) -> tuple[np.ndarray, np.ndarray, SSIMWindow, float, float]:
+    """Every check of SSIM's arguments: the images, the window, the constants C1, C2 (and ``full``)."""
+    a, b = as_pair(a, b)
+    check_bool(full, "full")
+    data_range = resolve_data_range(a, b, data_range, func)
+    window = check_ssim_window(a.shape, win_size, gaussian_weights, sigma, use_sample_covariance)
+    C1, C2 = check_ssim_constants(K1, K2, data_range)
+    return a, b, window, C1, C2
+
+
+def check_information(a: Any, b: Any, bins: Any, base: Any = 2) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Every check of a mutual-information function's arguments: the images, ``bins``, ``base``."""
+    a, b = as_pair(a, b)
+    return a, b, check_bins(bins), check_base(base)
+
+
+def check_histogram(counts: Any, base: Any, ndim: int | None = None) -> tuple[np.ndarray, float]:
+    """A histogram of any shape (a joint one if ``ndim=2``) as float64 counts, and a checked ``base``."""
+    c = np.asarray(counts)
+    if c.dtype == object or not (np.issubdtype(c.dtype, np.number) or c.dtype == np.bool_):
+        raise TypeError(f"counts must be an array of numbers, got dtype {c.dtype}")
+    if c.size == 0:
+        raise ValueError("counts is empty: pass a histogram with at least one bin")
+    if ndim is not None and c.ndim != ndim:
+        raise ValueError(
+            f"counts must be a {ndim}-D joint histogram (rows: a's bins, columns: b's), got shape {c.shape}"
+        )
+    c = c.astype(np.float64)
+    if not np.isfinite(c).all():
+        raise ValueError("counts contains NaN or infinite values: pass finite, non-negative counts")
+    if (c < 0).any() or c.sum() <= 0:
+        raise ValueError("counts must be non-negative with a positive total: pass a histogram")
+    return c, check_base(base)

@@ -13,7 +13,6 @@ app's neighbour search, notebook 06's retrieval) only compute what involves the 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator
@@ -23,9 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import correlation, errors, information, structural
 from ._validation import (
-    _describe,
     as_image,
     as_stack,
     check_choice,
@@ -33,214 +30,29 @@ from ._validation import (
     check_positive_int,
     dataset_data_range,
     drop_channel_axis,
-    resolve_data_range,
 )
-from .information import DEFAULT_BINS
+from ._dataset import is_dataset, statistics_cache
+from .kernels import Kernel
+from .metrics import METRICS
 
-__all__ = ["METRICS", "Comparison", "Ranking", "compare", "pairwise", "rank", "scores"]
-
-#: Metric name -> "higher" or "lower": which direction means more similar.
-METRICS = {
-    "pearson": "higher",
-    "ssim": "higher",
-    "mutual_information": "higher",
-    "normalized_mutual_information": "higher",
-    "mse": "lower",
-    "psnr": "higher",
-}
-
-_OPTIONS = {
-    "pearson": (),
-    "ssim": ("win_size", "gaussian_weights", "sigma", "use_sample_covariance", "K1", "K2"),
-    "mutual_information": ("bins", "base"),
-    "normalized_mutual_information": ("bins", "method"),
-    "mse": (),
-    "psnr": (),
-}
+__all__ = ["Ranking", "pairwise", "rank", "scores"]
 
 _CHUNK = 256  # images per chunk: a chunk's working set stays in the CPU cache
 _WORKERS = 2  # threads over chunks (at most the number of cores)
 _CACHE_BUDGET = 1 << 30  # bytes of cached statistics per data set, at most
-_COST_US = {"pearson": 1, "mse": 1, "psnr": 1, "ssim": 6, "mutual_information": 6, "normalized_mutual_information": 6}
-_JOINT_CELLS = 1 << 22  # joint-histogram cells per block in MI batches (32 MB of counts)
 _PROGRESS_SECONDS = 2.0  # progress=None shows a bar for jobs expected to take longer than this
 
 
-# --------------------------------------------------------------------------------------------
-# kernels: per-image statistics that do not depend on the query (cacheable), and the scores
-# --------------------------------------------------------------------------------------------
-
-
-class _Kernel:
-    """A metric for one query: ``stats(chunk)`` (query-independent) and ``score(chunk, stats)``."""
-
-    key: tuple | None = None  # cache key of the per-image statistics (None: nothing to cache)
-    nbytes_per_image = 0
-
-    def prepare(self, chunk: np.ndarray) -> Any:
-        return chunk
-
-    def stats(self, prepared: Any) -> tuple:
-        return ()
-
-    def score(self, prepared: Any, stats: tuple) -> np.ndarray:
-        raise NotImplementedError
-
-    def score_once(self, prepared: Any) -> np.ndarray:
-        """Scores when the statistics are not kept (no cache)."""
-        return self.score(prepared, self.stats(prepared))
-
-    def finish(self, values: np.ndarray) -> np.ndarray:
-        return values
-
-
-class _Pearson(_Kernel):
-    def __init__(self, query: np.ndarray, pixels: int) -> None:
-        self.zq = correlation._unit_rows(query.reshape(1, -1))[0]
-        self.key = ("pearson",)
-        self.nbytes_per_image = 8 * pixels
-        self.query_constant = bool(np.isnan(self.zq[0]))
-
-    def prepare(self, chunk: np.ndarray) -> np.ndarray:
-        return chunk.reshape(chunk.shape[0], -1)
-
-    def stats(self, prepared: np.ndarray) -> tuple:
-        return (correlation._unit_rows(prepared),)
-
-    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
-        return correlation._pearson_scores(self.zq, stats[0])
-
-    def score_once(self, prepared: np.ndarray) -> np.ndarray:
-        return correlation._pearson_rows(self.zq, prepared)  # as the pair function
-
-    def finish(self, values: np.ndarray) -> np.ndarray:
-        n_nan = int(np.isnan(values).sum())
-        if self.query_constant:
-            warnings.warn(
-                "pearson: the query is constant (every pixel has the same value), so its standard "
-                "deviation is 0 and Pearson's r is undefined: every score is nan",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-        elif n_nan:
-            warnings.warn(
-                f"pearson: {n_nan} of the images are constant (every pixel has the same value), so "
-                "their standard deviation is 0 and Pearson's r is undefined: their scores are nan "
-                "(rank puts them last)",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-        return values
-
-
-class _Information(_Kernel):
-    def __init__(
-        self, query: np.ndarray, stack_dtype: np.dtype, pixels: int, bins: int, base: float, method: str | None
-    ) -> None:
-        self.bins, self.base, self.method = bins, base, method
-        self.dtype = information._hist_dtype(query.dtype, stack_dtype)
-        self.idx_q = information._digitize(query[None], bins, self.dtype)[0][0]
-        self.h_q = self._entropy(information._marginal_counts(self.idx_q[None], bins))
-        self.key = ("information", bins, self.dtype.str)
-        self.small = np.uint8 if bins <= 256 else np.intp
-        self.nbytes_per_image = pixels * np.dtype(self.small).itemsize + 8
-
-    def _entropy(self, counts: np.ndarray) -> np.ndarray:
-        return information._entropy(counts, self.base)
-
-    def stats(self, prepared: np.ndarray) -> tuple:
-        idx = information._digitize(prepared, self.bins, self.dtype)[0]
-        h_nats = information._entropy(information._marginal_counts(idx, self.bins), math.e)
-        return idx.astype(self.small), h_nats  # in nats, whatever the base: the cache serves all
-
-    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
-        idx, h_nats = stats
-        h_x = h_nats / math.log(self.base)  # bit for bit _entropy(..., base)
-        return self._score_idx(idx, h_x)
-
-    def score_once(self, prepared: np.ndarray) -> np.ndarray:
-        return self._score_idx(information._digitize(prepared, self.bins, self.dtype)[0], None)
-
-    def _score_idx(self, idx: np.ndarray, h_x: np.ndarray | None) -> np.ndarray:
-        """Scores of digitised images (n, P), a few at a time when bins**2 is large (bounded memory)."""
-        step = max(1, _JOINT_CELLS // (self.bins * self.bins))
-        out = []
-        for s in range(0, idx.shape[0], step):
-            counts = information._joint_counts(self.idx_q, idx[s : s + step].astype(np.intp, copy=False), self.bins)
-            # without cached entropies: H(x) from the joint histogram, as the pair function
-            h = self._entropy(counts.sum(axis=1)) if h_x is None else h_x[s : s + step]
-            out.append(self._from_counts(counts, h))
-        return out[0] if len(out) == 1 else np.concatenate(out)
-
-    def _from_counts(self, counts: np.ndarray, h_x: np.ndarray) -> np.ndarray:
-        h_ab = self._entropy(counts.reshape(counts.shape[0], -1))
-        mi = information._terms_from_entropies(self.h_q, h_x, h_ab)
-        if self.method is None:
-            return mi
-        return information._normalize(mi, self.h_q, h_x, h_ab, self.method)
-
-    def finish(self, values: np.ndarray) -> np.ndarray:
-        if self.method == "studholme" and np.isnan(values).any():
-            warnings.warn(
-                f"normalized_mutual_information: {int(np.isnan(values).sum())} images are constant "
-                "like the query, so H(A, B) = 0 and the ratio is 0/0: their scores are nan",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-        return values
-
-
-class _SSIM(_Kernel):
-    def __init__(self, query: np.ndarray, data_range: float, options: dict) -> None:
-        win = structural._window(query.shape, options.get("win_size"), options.get("gaussian_weights", False),
-                                 options.get("sigma", 1.5), options.get("use_sample_covariance", True))
-        C1, C2 = structural._constants(options.get("K1", 0.01), options.get("K2", 0.03), data_range)
-        self.scorer = structural._Scorer(query, win, C1, C2)  # as the pair function
-        self.key = ("ssim", win.win_size, tuple(win.weights), win.cov_norm)
-        self.nbytes_per_image = 2 * 8 * self.scorer.fr.shape[0] * self.scorer.fc.shape[0]
-
-    def prepare(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return structural._centred(chunk.transpose(1, 2, 0))  # pixel-major, shifted, and the shifts
-
-    def stats(self, prepared: tuple) -> tuple:
-        return self.scorer.stats(prepared[0])
-
-    def score(self, prepared: tuple, stats: tuple) -> np.ndarray:
-        return self.scorer.scores(*prepared, *stats)
-
-
-class _Errors(_Kernel):
-    def __init__(self, query: np.ndarray, data_range: float | None) -> None:
-        self.q = query
-        self.data_range = data_range
-
-    def score(self, prepared: np.ndarray, stats: tuple) -> np.ndarray:
-        values = errors._mse_scores(self.q, prepared)
-        return values if self.data_range is None else errors._psnr_from_mse(values, self.data_range)
-
-
-def _make_kernel(metric: str, query: np.ndarray, stack: np.ndarray, data_range: Any, options: dict) -> _Kernel:
-    allowed = _OPTIONS[metric]
-    unknown = sorted(set(options) - set(allowed))
+def _kernel(metric: str, query: np.ndarray, sample: np.ndarray, data_range: Any, options: dict) -> Kernel:
+    """The metric's kernel for one query, after checking the options' names and ``data_range``."""
+    info = METRICS[metric]
+    unknown = sorted(set(options) - set(info.options))
     if unknown:
-        accepted = ", ".join(allowed) if allowed else "none"
+        accepted = ", ".join(info.options) if info.options else "none"
         raise TypeError(f"{metric} does not take {', '.join(map(repr, unknown))}: its options are {accepted}")
     if data_range is not None:
         data_range = check_data_range(data_range)  # checked even for the metrics that ignore it
-    pixels = query.size
-    if metric == "pearson":
-        return _Pearson(query, pixels)
-    if metric in ("mutual_information", "normalized_mutual_information"):
-        bins = information._check_bins(options.get("bins", DEFAULT_BINS))
-        if metric == "mutual_information":
-            return _Information(query, stack.dtype, pixels, bins, information._check_base(options.get("base", 2)), None)
-        method = check_choice(options.get("method", "studholme"), "method", information.NMI_METHODS)
-        return _Information(query, stack.dtype, pixels, bins, 2.0, method)
-    if metric == "ssim":
-        return _SSIM(query, resolve_data_range(query, stack[:1], data_range, "ssim"), options)
-    if metric == "psnr":
-        return _Errors(query, errors._psnr_data_range(query, stack[:1], data_range))
-    return _Errors(query, None)
+    return info.kernel(query, sample, data_range, **{**info.options, **options})
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,13 +60,9 @@ def _make_kernel(metric: str, query: np.ndarray, stack: np.ndarray, data_range: 
 # --------------------------------------------------------------------------------------------
 
 
-def _is_dataset(x: Any) -> bool:
-    return hasattr(x, "images") and hasattr(x, "_cache") and not isinstance(x, np.ndarray)
-
-
 def _checked_stack(images: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """Dtype, dimensions and shape checked now; finiteness chunk by chunk (see ``_chunks``)."""
-    arr = drop_channel_axis(images.images if _is_dataset(images) else np.asarray(images))  # (N, H, W, 1) too
+    arr = drop_channel_axis(images.images if is_dataset(images) else np.asarray(images))  # (N, H, W, 1) too
     if arr.ndim != 3 or arr.size == 0 or not np.issubdtype(arr.dtype, np.number):
         as_stack(arr, "images", shape)  # raises the right message
     as_stack(arr[:1], "images", shape)
@@ -297,10 +105,10 @@ def _progress(iterable: Iterable, total: int, show: bool, desc: str) -> Iterator
     bar.close()
 
 
-def _want_progress(progress: Any, metric: str, pairs: float) -> bool:
+def _want_progress(progress: Any, cost_us: float, pairs: float) -> bool:
     """progress as given, or (None) whether the job is expected to take more than a couple of seconds."""
     if progress is None:
-        return pairs * _COST_US[metric] * 1e-6 > _PROGRESS_SECONDS
+        return pairs * cost_us * 1e-6 > _PROGRESS_SECONDS
     return bool(progress)
 
 
@@ -314,7 +122,7 @@ def _one_blas_thread(n: int) -> Any:
 
 
 def _run(
-    kernel: _Kernel, stack: np.ndarray, cache: dict | None, start: int = 0, progress: bool = False, desc: str = ""
+    kernel: Kernel, stack: np.ndarray, cache: dict | None, start: int = 0, progress: bool = False, desc: str = ""
 ) -> np.ndarray:
     """Scores of the query against ``stack[start:]``, chunk by chunk, reusing cached statistics."""
     n = stack.shape[0]
@@ -360,9 +168,6 @@ def _run(
     return out
 
 
-_VALUE_METRICS = ("mse", "psnr", "ssim")  # compare pixel values, so both sides need one scale
-
-
 def _check_same_scale(metric: str, query: np.ndarray, stack: np.ndarray, data_range: Any, dataset: bool) -> None:
     """Integer against float images: a clear error for the metrics that compare values.
 
@@ -370,9 +175,10 @@ def _check_same_scale(metric: str, query: np.ndarray, stack: np.ndarray, data_ra
     compared on two scales (a Dataset's data_range=1.0 silently applied to 0..255 values). SSIM and
     PSNR accept the mix when data_range is passed explicitly (as the pair functions do).
     """
-    if metric not in _VALUE_METRICS or (query.dtype.kind == "f") == (stack.dtype.kind == "f"):
+    info = METRICS[metric]
+    if not info.raw_values or (query.dtype.kind == "f") == (stack.dtype.kind == "f"):
         return
-    if metric != "mse" and data_range is not None:
+    if info.uses_data_range and data_range is not None:
         return
     what = "a Dataset's images (in [0, 1])" if dataset else "the images"
     if query.dtype.kind != "f":
@@ -382,21 +188,21 @@ def _check_same_scale(metric: str, query: np.ndarray, stack: np.ndarray, data_ra
     else:
         received = f"the query is {query.dtype} but {what} are {stack.dtype} (integer values)"
         todo = "convert both to one scale first (e.g. images / 255 for 8-bit images and a query in [0, 1])"
-    explicit = "" if metric == "mse" else ", or pass data_range= explicitly if both are already on one scale"
+    explicit = ", or pass data_range= explicitly if both are already on one scale" if info.uses_data_range else ""
     raise ValueError(f"{metric}: {received}: {metric} compares pixel values, so both must be on one scale; "
                      f"{todo}{explicit}")
 
 
 def _setup(
     query: Any, images: Any, metric: str, data_range: Any, options: dict
-) -> tuple[_Kernel, np.ndarray, dict | None]:
+) -> tuple[Kernel, np.ndarray, dict | None]:
     metric = check_choice(metric, "metric", METRICS)
     query = as_image(query, "query")
     stack = _checked_stack(images, query.shape)
-    _check_same_scale(metric, query, stack, data_range, _is_dataset(images))
+    _check_same_scale(metric, query, stack, data_range, is_dataset(images))
     data_range = dataset_data_range(images, data_range, metric)  # a Dataset's own, or a refusal
-    kernel = _make_kernel(metric, query, stack, data_range, options)
-    return kernel, stack, images._cache if _is_dataset(images) else None
+    kernel = _kernel(metric, query, stack[0], data_range, options)
+    return kernel, stack, statistics_cache(images)
 
 
 def scores(
@@ -466,7 +272,7 @@ def scores(
     (2, 1.0)
     """
     kernel, stack, cache = _setup(query, images, metric, data_range, metric_kwargs)
-    show = _want_progress(progress, metric, stack.shape[0])
+    show = _want_progress(progress, METRICS[metric].cost_us, stack.shape[0])
     with _one_blas_thread(stack.shape[0]):
         values = _run(kernel, stack, cache, progress=show, desc=f"{metric} scores")
     return kernel.finish(values)
@@ -483,7 +289,7 @@ class Ranking:
     def __repr__(self) -> str:
         pairs = ", ".join(f"{i}: {s:.4g}" for i, s in zip(self.indices[:5], self.scores[:5]))
         more = ", ..." if len(self.indices) > 5 else ""
-        return f"Ranking({self.metric}, {METRICS[self.metric]} is more similar; {pairs}{more})"
+        return f"Ranking({self.metric}, {METRICS[self.metric].direction} is more similar; {pairs}{more})"
 
 
 def rank(
@@ -532,39 +338,47 @@ def rank(
     """
     k = None if k is None else check_positive_int(k, "k")
     values = scores(query, images, metric, data_range=data_range, progress=progress, **metric_kwargs)
-    key = -values if METRICS[metric] == "higher" else values
+    key = -values if METRICS[metric].direction == "higher" else values
     order = np.argsort(key, kind="stable")  # nan sorts last
     order = order[:k]
     return Ranking(indices=order, scores=values[order], metric=metric)
 
 
 def pairwise(
-    images: Any,
+    a: Any,
+    b: Any = None,
     metric: str = "pearson",
     *,
     data_range: float | None = None,
     progress: bool | None = None,
     **metric_kwargs: Any,
 ) -> np.ndarray:
-    """The (N, N) matrix of a metric between every pair of images of a stack.
+    """The matrix of a metric between every pair of images of one stack, or across two stacks.
 
     Parameters
     ----------
-    images : array_like, shape (N, H, W), or a simlab Dataset
-        The images.
+    a : array_like, shape (N, H, W), or a simlab Dataset
+        The images (the rows of the matrix).
+    b : array_like, shape (M, H, W), or a simlab Dataset, optional
+        Other images (the columns); by default ``a`` itself. (``pairwise(images, "ssim")``, the
+        metric passed second, also works.)
     metric, data_range, progress, **metric_kwargs
-        As :func:`scores`.
+        As :func:`scores`. ``progress=None`` shows a bar when the job is expected to take more
+        than about two seconds; ``progress=False`` never.
 
     Returns
     -------
-    matrix : ndarray, shape (N, N), float64
-        Symmetric; ``matrix[i, j]`` equals ``metric(images[i], images[j])`` (within 1e-12).
+    matrix : ndarray, shape (N, N) or (N, M), float64
+        ``matrix[i, j]`` equals ``metric(a[i], b[j])`` (within 1e-12); symmetric when ``b`` is
+        None.
 
     Notes
     -----
-    Pearson: the images are standardised once (:func:`simlab.correlation.standardize`) and
-    :math:`R = Z Z^T`. Other metrics: each image's statistics are computed once, and each row
-    is scored against the images after it (the matrix is mirrored).
+    Pearson: the images are standardised once (:func:`simlab.correlation.standardize`) and the
+    matrix is one product, R = Za Zb^T. Other metrics: each column image's statistics are computed
+    once (kept on a Dataset) and each row is :func:`scores` of ``a[i]`` against ``b``; with one
+    stack, only the images after ``i`` (the matrix is mirrored). Memory beyond the matrix stays
+    bounded (chunks of 256 images).
 
     References
     ----------
@@ -578,172 +392,65 @@ def pairwise(
     >>> m = pairwise(images, "pearson")
     >>> m.shape, bool(np.allclose(np.diag(m), 1.0)), bool(np.array_equal(m, m.T))
     ((3, 3), True, True)
+    >>> pairwise(images[:2], images, "mse").shape
+    (2, 3)
     """
+    if isinstance(b, str):  # pairwise(images, "ssim"): the metric in second place
+        b, metric = None, b
     metric = check_choice(metric, "metric", METRICS)
-    stack = _checked_stack(images)
-    n = stack.shape[0]
-    cache = images._cache if _is_dataset(images) else {}
-    data_range = dataset_data_range(images, data_range, metric)  # a Dataset's own, or a refusal
-    # Pearson's matrix is one product (~0.05 us a pair); other metrics score row by row
-    show = _want_progress(progress, metric, n * (n + 1) / 2 * (0.05 if metric == "pearson" else 1))
-    if metric == "pearson":
-        _make_kernel(metric, stack[0], stack, data_range, metric_kwargs)  # checks the options
-        return _pairwise_pearson(stack, show)
-    if metric == "psnr" and data_range is None and stack.dtype.kind == "i":
-        negative = stack.min(axis=(1, 2)) < 0
-        if negative.any() and not negative.all():
-            raise ValueError(
-                f"pairwise psnr of {stack.dtype} images: some have negative values and some do not, so "
-                "psnr's default peak (the dtype's maximum, or its span when the reference has negative "
-                "values) would differ between psnr(a, b) and psnr(b, a): pass data_range= explicitly"
-            )
-    matrix = np.empty((n, n))
-    with warnings.catch_warnings(), _one_blas_thread(n):
+    rows = _checked_stack(a)
+    cols = rows if b is None else _checked_stack(b, rows.shape[1:])
+    if b is not None:
+        _check_same_scale(metric, rows[0], cols, data_range, is_dataset(b))
+    for x in (a, b):
+        data_range = dataset_data_range(x, data_range, metric)  # a Dataset's own, or a refusal
+    first = _kernel(metric, rows[0], cols[0], data_range, metric_kwargs)  # checks the options
+    n, m = rows.shape[0], cols.shape[0]
+    pairs = n * (n + 1) / 2 if b is None else n * m
+    show = _want_progress(progress, 0.05 if first.gram else METRICS[metric].cost_us, pairs)
+    if first.gram:  # one product of the per-image statistics (~0.05 us a pair)
+        return _gram(first, metric, rows, None if b is None else cols, show)
+    if b is None:
+        first.check_pairwise(rows, data_range)
+    cache = statistics_cache(a if b is None else b)
+    cache = {} if cache is None else cache  # a plain stack: its statistics are kept for this call only
+    matrix = np.empty((n, m))
+    with warnings.catch_warnings(), _one_blas_thread(max(n, m)):
         warnings.simplefilter("ignore", RuntimeWarning)
         for i in _progress(range(n), n, show, f"{metric} pairwise"):
-            kernel = _make_kernel(metric, stack[i], stack, data_range, metric_kwargs)
-            row = _run(kernel, stack, cache, start=i)
-            matrix[i, i:] = row
-            matrix[i:, i] = row
+            kernel = first if i == 0 else _kernel(metric, rows[i], cols[0], data_range, metric_kwargs)
+            if b is None:
+                row = _run(kernel, rows, cache, start=i)
+                matrix[i, i:] = row
+                matrix[i:, i] = row
+            else:
+                matrix[i] = _run(kernel, cols, cache)
     return matrix
 
 
-def _pairwise_pearson(stack: np.ndarray, show: bool) -> np.ndarray:
-    """R = Z Z^T from the standardised stack: one symmetric matrix product (BLAS syrk)."""
-    n = stack.shape[0]
-    kernel = _Pearson(stack[0], stack[0].size)
-    z = np.empty((n, stack[0].size))
-    n_chunks = -(-n // _CHUNK)
-    bar = _bar(n_chunks + 1, show, "pearson pairwise")
-    for s, e, chunk in _chunks(stack):
-        z[s:e] = kernel.stats(kernel.prepare(chunk))[0]
-        bar.update()
-    matrix = z @ z.T  # numpy recognises z and z.T: a symmetric product, half the work
+def _gram(kernel: Kernel, metric: str, rows: np.ndarray, cols: np.ndarray | None, show: bool) -> np.ndarray:
+    """Z_rows Z_cols^T from the kernel's per-image statistics (one row each); symmetric if ``cols`` is None."""
+
+    def stats(stack: np.ndarray, bar: Any) -> np.ndarray:
+        z = np.empty((stack.shape[0], stack[0].size))
+        for s, e, chunk in _chunks(stack):
+            z[s:e] = kernel.stats(kernel.prepare(chunk))[0]
+            bar.update()
+        return z
+
+    n_chunks = -(-rows.shape[0] // _CHUNK) + (0 if cols is None else -(-cols.shape[0] // _CHUNK))
+    bar = _bar(n_chunks + 1, show, f"{metric} pairwise")
+    z_rows = stats(rows, bar)
+    z_cols = z_rows if cols is None else stats(cols, bar)
+    matrix = z_rows @ z_cols.T  # with one stack numpy sees z and z.T: a symmetric product, half the work
     np.clip(matrix, -1.0, 1.0, out=matrix)
     bar.update()
     bar.close()
-    n_constant = int(np.isnan(z[:, 0]).sum())
+    n_constant = int(np.isnan(z_rows[:, 0]).sum()) + (0 if cols is None else int(np.isnan(z_cols[:, 0]).sum()))
     if n_constant:
         warnings.warn(
-            f"pearson: {n_constant} of the images are constant, so their rows and columns are nan",
+            f"{metric}: {n_constant} of the images are constant, so their rows and columns are nan",
             RuntimeWarning,
             stacklevel=3,
         )
     return matrix
-
-
-@dataclass(frozen=True, repr=False)
-class Comparison:
-    """Every metric for one pair of images; prints as a table."""
-
-    values: dict
-
-    def as_dict(self) -> dict:
-        """{metric name: value}."""
-        return dict(self.values)
-
-    def _rows(self) -> list[tuple[str, str, str]]:
-        return [(name, f"{value:.4f}", f"{METRICS[name]} is more similar") for name, value in self.values.items()]
-
-    def __str__(self) -> str:
-        rows = [("metric", "value", "")] + self._rows()
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}".rstrip() for a, b, c in rows]
-        lines.insert(1, "-" * len(lines[0]))
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return "Comparison(\n" + str(self) + "\n)"
-
-    def _repr_html_(self) -> str:
-        body = "".join(f"<tr><td>{a}</td><td "
-                       f"style='text-align:right'>{b}</td><td>{c}</td></tr>" for a, b, c in self._rows())
-        return (
-            "<table class='simlab-compare'><thead><tr><th>metric</th><th>value</th><th></th></tr></thead>"
-            f"<tbody>{body}</tbody></table>"
-        )
-
-
-def _metric_names(metrics: Any) -> list[str]:
-    """``compare``'s metrics: None (all), one name, or an iterable of names."""
-    if metrics is None:
-        return list(METRICS)
-    if isinstance(metrics, str):
-        return [check_choice(metrics, "metric", METRICS)]
-    try:
-        items = list(metrics)
-    except TypeError:
-        raise TypeError(
-            f"metrics must be None (all), a metric name or a list of names from {', '.join(map(repr, METRICS))}; "
-            f"got {_describe(metrics)}"
-        ) from None
-    if not items:
-        raise ValueError("metrics is empty: pass None for every metric, or a list of names")
-    return [check_choice(m, "metric", METRICS) for m in items]
-
-
-def compare(
-    a: Any,
-    b: Any,
-    *,
-    data_range: float | None = None,
-    metrics: Iterable[str] | None = None,
-    bins: int = DEFAULT_BINS,
-) -> Comparison:
-    """Every similarity metric for one pair of images, as one record that prints as a table.
-
-    Parameters
-    ----------
-    a, b : array_like, shape (H, W)
-        Two grey-level images of the same shape.
-    data_range : float, optional
-        Span of the values, for SSIM and PSNR (from the dtype for integer images; required for
-        float images unless those metrics are left out).
-    metrics : iterable of str, optional
-        Which metrics (names of :data:`METRICS`); all by default.
-    bins : int, default DEFAULT_BINS (16)
-        Bins per image for the mutual information metrics.
-
-    Returns
-    -------
-    comparison : Comparison
-        ``str()`` / ``_repr_html_()`` give a table; ``.as_dict()`` gives {metric name: value}.
-
-    Notes
-    -----
-    Each value is the pair function's: :func:`simlab.pearson`, :func:`simlab.ssim`,
-    :func:`simlab.mutual_information`, :func:`simlab.normalized_mutual_information`,
-    :func:`simlab.mse`, :func:`simlab.psnr`.
-
-    References
-    ----------
-    .. [1] Wang, Z., Bovik, A. C., Sheikh, H. R., & Simoncelli, E. P. (2004). Image quality
-       assessment: from error visibility to structural similarity. IEEE Transactions on Image
-       Processing, 13(4), 600-612.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> a = np.arange(64, dtype=np.uint8).reshape(8, 8)
-    >>> c = compare(a, a, metrics=["pearson", "mse"])
-    >>> {name: round(value, 6) for name, value in c.as_dict().items()}
-    {'pearson': 1.0, 'mse': 0.0}
-    >>> print(c)
-    metric    value
-    ---------------
-    pearson  1.0000  higher is more similar
-    mse      0.0000  lower is more similar
-    """
-    names = _metric_names(metrics)
-    if data_range is not None:
-        check_data_range(data_range)  # checked even if no chosen metric uses it
-    information._check_bins(bins)
-    funcs = {
-        "pearson": lambda: correlation.pearson(a, b),
-        "ssim": lambda: structural.ssim(a, b, data_range=data_range),
-        "mutual_information": lambda: information.mutual_information(a, b, bins=bins),
-        "normalized_mutual_information": lambda: information.normalized_mutual_information(a, b, bins=bins),
-        "mse": lambda: errors.mse(a, b),
-        "psnr": lambda: errors.psnr(a, b, data_range=data_range),
-    }
-    return Comparison({name: float(funcs[name]()) for name in names})

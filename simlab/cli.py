@@ -51,7 +51,7 @@ import pickle
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -150,7 +150,7 @@ def _positive_float(text: str) -> float:
 
 
 def _metric_name(text: str) -> str:
-    from .batch import METRICS
+    from .metrics import METRICS
 
     if text not in METRICS:
         raise argparse.ArgumentTypeError(f"unknown metric {text!r}: choose from {', '.join(METRICS)}")
@@ -486,7 +486,8 @@ def _save_figure(fig: Any, path: Path) -> str:
 
 
 def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
-    from .batch import METRICS, compare
+    from .comparison import compare
+    from .metrics import METRICS
 
     a = load_operand(args.a, args.data_range)
     b = load_operand(args.b, args.data_range)
@@ -497,8 +498,15 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
         )
     names = list(dict.fromkeys(args.metrics)) if args.metrics else list(METRICS)
     extra = {} if args.bins is None else {"bins": args.bins}
-    values = compare(a.image, b.image, data_range=1.0, metrics=names, **extra).as_dict()
-    values.update(_information_on_raw(a, b, names, extra))
+    figure = args.figure is not None
+    # MI and NMI on the unscaled arrays (see _ON_RAW), the others on the common scale; with
+    # --figure also what the panel draws (SSIM map, MSE, joint histogram): each computed once
+    on_raw = [n for n in names if n in _ON_RAW] or (["mutual_information"] if figure else [])
+    on_scaled = [n for n in names if n not in _ON_RAW]
+    on_scaled += [n for n in ("ssim", "mse") if figure and n not in on_scaled]
+    scaled = compare(a.image, b.image, data_range=1.0, metrics=on_scaled, **extra) if on_scaled else None
+    raw = compare(a.raw, b.raw, metrics=on_raw, **extra) if on_raw else None
+    values = {**(scaled.values if scaled else {}), **(raw.values if raw else {})}
     result = {
         "command": "compare",
         "a": a.as_dict(),
@@ -506,7 +514,7 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
         "data_range": 1.0,
         "bins": args.bins,
         "metrics": {
-            name: {"value": _number(values[name]), "text": _fmt(values[name]), "more_similar": METRICS[name]}
+            name: {"value": _number(values[name]), "text": _fmt(values[name]), "more_similar": METRICS[name].direction}
             for name in names
         },
         "figure": None,
@@ -514,30 +522,27 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
     if args.figure is not None:
         from .figures import pair_panel
 
-        fig = pair_panel(a.image, b.image, data_range=1.0, bins=args.bins, titles=(_short(a.text), _short(b.text)))
+        # the panel's histogram is the one MI was computed from, its edges on the common scale
+        counts, edges_a, edges_b = raw.joint_histogram
+        pieces = replace(scaled, values=values, joint_histogram=(counts, edges_a / a.scaled_by, edges_b / b.scaled_by))
+        fig = pair_panel(a.image, b.image, data_range=1.0, comparison=pieces, titles=(_short(a.text), _short(b.text)))
         result["figure"] = _save_figure(fig, args.figure)
     return result
 
 
-def _information_on_raw(a: Operand, b: Operand, names: Sequence[str], extra: dict) -> dict[str, float]:
-    """MI and NMI of the unscaled arrays, as the Python API gives them on the same files.
-
-    Scaling does not change MI mathematically, but dividing by the range moves pixels that lie on
-    a bin edge (e.g. integer values with edges on integers) into the neighbouring bin.
-    """
-    from .information import mutual_information, normalized_mutual_information
-
-    functions = {"mutual_information": mutual_information,
-                 "normalized_mutual_information": normalized_mutual_information}
-    return {name: f(a.raw, b.raw, **extra) for name, f in functions.items() if name in names}
+# MI and NMI are computed on the unscaled arrays, as the Python API gives them on the same files:
+# scaling does not change MI mathematically, but dividing by the range moves pixels that lie on a
+# bin edge (e.g. integer values with edges on integers) into the neighbouring bin.
+_ON_RAW = ("mutual_information", "normalized_mutual_information")
 
 
 def _print_compare(result: dict[str, Any]) -> None:
     print(f"A: {result['a']['argument']}" + _who(result["a"]))
     print(f"B: {result['b']['argument']}" + _who(result["b"]))
     print("(both scaled to a common range of 1: data_range=1, MSE in units of the range squared)\n")
-    rows = [(name, m["text"], f"{m['more_similar']} is more similar") for name, m in result["metrics"].items()]
-    print(_table(["metric", "value", "direction"], rows))
+    from .comparison import metric_table
+
+    print(metric_table({name: m["text"] for name, m in result["metrics"].items()}))
     if result["figure"]:
         print(f"\nfigure saved to {result['figure']}")
 
@@ -548,7 +553,8 @@ def _who(info: dict[str, Any]) -> str:
 
 
 def _run_rank(args: argparse.Namespace) -> dict[str, Any]:
-    from .batch import METRICS, rank
+    from .batch import rank
+    from .metrics import METRICS
 
     query = load_operand(args.query, args.data_range)
     ds = parse_dataset_argument(args.dataset)
@@ -575,7 +581,7 @@ def _run_rank(args: argparse.Namespace) -> dict[str, Any]:
         "query": query.as_dict(),
         "dataset": {"argument": args.dataset, "name": ds.name, "size": len(ds)},
         "metric": args.metric,
-        "more_similar": METRICS[args.metric],
+        "more_similar": METRICS[args.metric].direction,
         "k": k,
         "neighbours": neighbours,
         "figure": None,

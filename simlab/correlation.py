@@ -6,7 +6,8 @@ against b), with ``nan`` wherever a row is constant. The one number people want 
 the two *flattened* images: :func:`pearson`.
 
 Every correlation here comes from one formula: centre each vector, scale it to unit length, and
-take dot products (:func:`standardize` then a matrix product).
+take dot products (:func:`standardize` then a matrix product). The fast form for one image
+against many is :mod:`simlab.kernels.correlation`, tested against these.
 """
 
 from __future__ import annotations
@@ -27,41 +28,18 @@ def _constant_rows(x: np.ndarray) -> np.ndarray:
     return (x == x[..., :1]).all(axis=-1)
 
 
-def _pow2_scaled(z: np.ndarray) -> np.ndarray:
-    """Each row of z times a power of two that brings its largest |value| into [0.5, 1).
-
-    Multiplying by a power of two is exact, so r is unchanged, but sums and sums of squares of
-    values near 1e300 (overflow) or 1e-170 (underflow) stay in range.
-    """
-    peak = np.maximum(z.max(axis=-1, keepdims=True), -z.min(axis=-1, keepdims=True))
-    _, exponent = np.frexp(peak)
-    return np.ldexp(z, -exponent)  # a zero row keeps exponent 0
-
-
 def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` (..., P) centred and scaled to unit length, in float64; constant rows -> nan.
-
-    Rows whose sum or sum of squares would overflow or underflow (values near 1e300 or 1e-170)
-    are first scaled by a power of two (exact); other rows are computed as they are.
-    """
-    z = np.asarray(x, dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = z.mean(axis=-1, keepdims=True)
-    if not np.isfinite(mean).all():  # the sum overflowed
-        z = _pow2_scaled(z)
-        mean = z.mean(axis=-1, keepdims=True)
-    z = z - mean
-    with np.errstate(over="ignore", under="ignore"):
-        squares = np.einsum("...i,...i->...", z, z)
-    bad = ~(squares >= 1e-280) | ~np.isfinite(squares)  # squares overflowed, or lost to underflow
-    if bad.any():
-        z[bad] = _pow2_scaled(z[bad])
-        squares[bad] = np.einsum("...i,...i->...", z[bad], z[bad])
-    norm = np.sqrt(squares)
-    constant = _constant_rows(x)
-    norm[constant] = np.nan  # exact test: a constant row may centre to tiny rounding noise
-    z /= norm[..., None]
-    return z
+    """Rows of ``x`` (..., P) centred and scaled to unit length, in float64; constant rows -> nan."""
+    x = np.asarray(x, dtype=np.float64)
+    # Scale each row by a power of two that brings its largest |value| near 1: exact (r cannot
+    # change), and the sums below can then neither overflow (values near 1e300) nor underflow
+    # (1e-170). For ordinary images the result is bit for bit that of the unscaled rows.
+    _, exponent = np.frexp(np.abs(x).max(axis=-1, keepdims=True))
+    x = np.ldexp(x, -exponent)
+    z = x - x.mean(axis=-1, keepdims=True)
+    norm = np.sqrt(np.sum(z * z, axis=-1, keepdims=True))
+    norm[_constant_rows(x)] = np.nan  # exact test: a constant row may centre to tiny rounding noise
+    return z / norm
 
 
 def standardize(images: Any) -> np.ndarray:
@@ -80,7 +58,7 @@ def standardize(images: Any) -> np.ndarray:
     Notes
     -----
     Pearson's r of two images is the dot product of their standardised vectors (the cosine of
-    the angle between the centred images): :math:`r = z_a \\cdot z_b`.
+    the angle between the centred images): r = z_a . z_b.
 
     Examples
     --------
@@ -120,17 +98,15 @@ def pearson(a: Any, b: Any) -> float:
 
     Notes
     -----
-    With :math:`x` and :math:`y` the flattened images of :math:`n` pixels,
+    With x and y the flattened images of n pixels and x̄, ȳ their means::
 
-    .. math:: r = \\frac{\\sum_i (x_i - \\bar x)(y_i - \\bar y)}
-                       {\\sqrt{\\sum_i (x_i - \\bar x)^2}\\,\\sqrt{\\sum_i (y_i - \\bar y)^2}}
-              = z_x \\cdot z_y,
+        r = sum((x - x̄) (y - ȳ)) / (sqrt(sum((x - x̄)**2)) sqrt(sum((y - ȳ)**2))) = z_x . z_y,
 
     the dot product of the standardised vectors (:func:`standardize`). r is unchanged by
     ``alpha * image + beta`` with ``alpha > 0`` and changes sign for ``alpha < 0``.
     Equal to ``scipy.stats.pearsonr(a.ravel(), b.ravel())[0]``, also at extreme scales
-    (images times 1e160 or 1e-170): each image is scaled by a power of two (exact) before the
-    sums of squares, which would otherwise overflow or underflow.
+    (images times 1e300 or 1e-300): each image is first scaled by a power of two (exact), as
+    scipy's ``pearsonr`` scales by the largest value, so the sums cannot overflow or underflow.
 
     References
     ----------
@@ -145,43 +121,13 @@ def pearson(a: Any, b: Any) -> float:
     -1.0
     """
     a, b = as_pair(a, b)
-    constant = _constant_rows(np.stack([a.ravel(), b.ravel()]))
+    x = np.stack([a.ravel(), b.ravel()])
+    constant = _constant_rows(x)
     if constant.any():
         _warn_constant("a and b are" if constant.all() else ("a is" if constant[0] else "b is"))
         return float("nan")
-    zq = _unit_rows(a.reshape(1, -1))[0]
-    return float(_pearson_rows(zq, b.reshape(1, -1))[0])
-
-
-def _pearson_scores(zq: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """r of one standardised query (P,) against standardised rows (n, P), clipped to [-1, 1]."""
-    return np.clip(z @ zq, -1.0, 1.0)
-
-
-def _pearson_rows(zq: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """r of one standardised query (P,) against raw rows x (n, P), without standardising x.
-
-    The same r = z_x . z_q, arranged so that x is read twice instead of centred and scaled:
-    sum(x), sum(x^2) and x . z_q give the centred dot product and norm (since sum(z_q) = 0).
-    Rows where sum(x^2) - n mean^2 would lose more than two digits to cancellation (an almost
-    constant image) are standardised exactly instead; constant rows give nan.
-    """
-    x64 = np.asarray(x, dtype=np.float64)
-    weights = np.empty((x64.shape[1], 2))
-    weights[:, 0] = 1.0
-    weights[:, 1] = zq
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # such rows are redone below
-        sums = x64 @ weights
-        squares = np.einsum("ij,ij->i", x64, x64)
-        mean = sums[:, 0] / x64.shape[1]
-        var = squares - sums[:, 0] * mean
-    ill = ~(100 * var > squares)
-    ill |= ~(squares > 1e-200) | ~np.isfinite(squares)  # x**2 underflows or overflows: scale exactly
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (sums[:, 1] - mean * zq.sum()) / np.sqrt(var)
-    if ill.any():
-        r[ill] = _unit_rows(x[ill]) @ zq
-    return np.clip(r, -1.0, 1.0)
+    z_a, z_b = _unit_rows(x)
+    return float(np.clip(z_a @ z_b, -1.0, 1.0))
 
 
 def constant_rows(image: Any) -> np.ndarray:
@@ -246,7 +192,7 @@ def corrcoef_blocks(a: Any, b: Any) -> CorrcoefBlocks:
     Notes
     -----
     ``np.corrcoef`` treats each row as one variable observed W times. Stacking the rows of a
-    and b gives 2H variables and :math:`R_{ij} = z_i \\cdot z_j`, with :math:`z_i` the
+    and b gives 2H variables and R[i, j] = z_i . z_j, with z_i the
     centred, unit-length row i. The diagonal is 1, ``ab`` is the transpose of ``ba``, and
     nothing in it is the similarity of the two images: that is :func:`pearson`.
 

@@ -27,9 +27,10 @@ _ROWS = 256  # queries sorted at a time: bounded memory for large N
 
 
 def _metrics() -> dict[str, str]:
-    from .batch import METRICS
+    """Metric name -> "higher" or "lower" (from simlab.METRICS)."""
+    from .metrics import METRICS
 
-    return METRICS
+    return {name: info.direction for name, info in METRICS.items()}
 
 
 def _direction(metric: str | None, direction: str | None) -> str:
@@ -58,9 +59,11 @@ def _similarity_matrix(
 ) -> tuple[np.ndarray, str]:
     """The (N, N) score matrix (given, or computed with simlab.pairwise) and its direction."""
     way = _direction(metric, direction)
-    is_dataset = hasattr(scores_or_images, "images") and not isinstance(scores_or_images, np.ndarray)
-    arr = scores_or_images if is_dataset else np.asarray(scores_or_images)
-    if is_dataset or arr.ndim == 3:
+    from ._dataset import is_dataset
+
+    dataset = is_dataset(scores_or_images)
+    arr = scores_or_images if dataset else np.asarray(scores_or_images)
+    if dataset or arr.ndim == 3:
         if metric is None:
             raise ValueError("images were given, so pass metric= (a name in simlab.METRICS) to score them")
         from .batch import pairwise

@@ -505,25 +505,25 @@ def shift_curve(shifts: Any, values: Any, *, title: str | None = None, ylabel: s
     return fig
 
 
-def _pair_panel_values(a: np.ndarray, b: np.ndarray, data_range: float, bins: int | None) -> dict[str, Any]:
-    """What :func:`pair_panel` draws: the difference, the SSIM map, the joint histogram, and numbers."""
-    from .errors import mse
-    from .information import DEFAULT_BINS, joint_histogram, mutual_information
-    from .structural import ssim
+_PANEL_METRICS = ("mse", "ssim", "mutual_information")  # the numbers in pair_panel's titles
 
-    bins = DEFAULT_BINS if bins is None else bins
-    mean_ssim, ssim_map = ssim(a, b, data_range=data_range, full=True)
-    counts, edges_a, edges_b = joint_histogram(a, b, bins=bins)
-    af, bf = a.astype(np.float64), b.astype(np.float64)
+
+def _pair_panel_values(comparison: Any) -> dict[str, Any]:
+    """What :func:`pair_panel` draws, taken from a :class:`simlab.comparison.Comparison`."""
+    missing = [m for m in _PANEL_METRICS if m not in comparison.values]
+    if missing:
+        raise ValueError(f"comparison= lacks {', '.join(missing)}: make it with simlab.compare(a, b, ...) "
+                         "and every metric, or at least metrics=['mse', 'ssim', 'mutual_information']")
+    counts, edges_a, edges_b = comparison.joint_histogram
     return {
-        "difference": bf - af,
-        "mse": float(mse(a, b)),
-        "ssim": float(mean_ssim),
-        "ssim_map": np.asarray(ssim_map, dtype=np.float64),
+        "difference": comparison.difference,
+        "mse": comparison.values["mse"],
+        "ssim": comparison.values["ssim"],
+        "ssim_map": comparison.ssim_map,
         # rows: b's bins; empty cells masked, so they stay white and any filled cell shows in colour
         "log_counts": np.ma.masked_equal(np.log10(1.0 + np.asarray(counts, dtype=np.float64)).T, 0.0),
         "extent": (float(edges_a[0]), float(edges_a[-1]), float(edges_b[0]), float(edges_b[-1])),
-        "mi": float(mutual_information(a, b, bins=bins)),
+        "mi": comparison.values["mutual_information"],
     }
 
 
@@ -554,7 +554,7 @@ def _pair_panel_freeze_layout(fig: Any, axes: Any, caption: Any) -> None:
 def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = None,
                names: tuple[str, str] = ("A", "B"), titles: tuple[str, str] | None = None,
                note: str = "", figsize: tuple[float, float] = (13.0, 3.2), dpi: float = 80,
-               fig: SimlabFigure | None = None) -> SimlabFigure:
+               fig: SimlabFigure | None = None, comparison: Any = None) -> SimlabFigure:
     """Two images side by side with their difference, SSIM map and joint histogram.
 
     The comparison panel of the live app (:func:`simlab.widgets.compare`) and of
@@ -588,6 +588,10 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
         A figure returned by an earlier call: its images, limits and titles are updated in place
         (no new axes, about twice as fast) and it is returned. Its ``data_range`` and ``bins`` are
         kept from the first call.
+    comparison : Comparison, optional
+        ``simlab.compare(a, b, data_range=..., bins=...)`` of this pair, already computed (e.g. for a
+        table): the panel draws its difference, SSIM map and joint histogram and shows its MSE, SSIM
+        and MI instead of computing them again. It must hold those three metrics.
 
     Returns
     -------
@@ -596,9 +600,11 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
 
     Notes
     -----
-    The SSIM map is ``simlab.ssim(a, b, data_range=data_range, full=True)[1]`` (uniform 7x7
-    window); the joint histogram is ``simlab.information.joint_histogram(a, b, bins)``, whose edges
-    span each image's own min..max, so the histogram's axes move with the images.
+    Everything drawn comes from one :func:`simlab.compare` of the pair (given, or computed here
+    with ``metrics=["mse", "ssim", "mutual_information"]``): the SSIM map is
+    ``simlab.ssim(a, b, data_range=data_range, full=True)[1]`` (uniform 7x7 window); the joint
+    histogram is ``simlab.information.joint_histogram(a, b, bins)``, whose edges span each image's
+    own min..max, so the histogram's axes move with the images.
 
     Examples
     --------
@@ -616,7 +622,12 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
     state = getattr(fig, "_simlab_pair_panel", None)
     if state is not None:
         data_range, bins = state["data_range"], state["bins"]
-    values = _pair_panel_values(a, b, data_range, bins)
+    if comparison is None:
+        from .comparison import compare
+
+        extra = {} if bins is None else {"bins": bins}
+        comparison = compare(a, b, data_range=data_range, metrics=_PANEL_METRICS, **extra)
+    values = _pair_panel_values(comparison)
     titles = tuple(titles) if titles is not None else tuple(names)
     text = [
         titles[0],

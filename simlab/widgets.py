@@ -185,7 +185,7 @@ class CompareApp:
         if n < 2:
             raise ValueError(f"dataset must hold at least 2 images to compare, got {n}")
         self.k = check_positive_int(k, "k")
-        self.metrics_directions = dict(simlab.METRICS)
+        self.metrics_directions = {name: info.direction for name, info in simlab.METRICS.items()}
         check_choice(metric, "metric", self.metrics_directions)
         self._rng = np.random.default_rng(seed)
         self._labels = np.asarray(dataset.labels)

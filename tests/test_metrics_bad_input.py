@@ -338,7 +338,7 @@ def test_metric_must_be_one_name(metric):
     with pytest.raises(TypeError, match=r"metric must be a string, one of 'pearson', .*; got"):
         simlab.scores(A, np.stack([A, B]), metric)
     with pytest.raises(TypeError, match=r"metric must be a string"):
-        simlab.pairwise(np.stack([A, B]), metric)
+        simlab.pairwise(np.stack([A, B]), metric=metric)  # the second place is b, the other images
 
 
 @pytest.mark.parametrize("metric", ["pearson", "mutual_information", "normalized_mutual_information", "mse"])

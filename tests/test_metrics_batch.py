@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import simlab
-from simlab import batch
 from simlab.datasets import Dataset
 
 LETTERS = simlab.load_dataset("letters")
@@ -50,7 +49,7 @@ def _loop(metric, query, stack, options, data_range=1.0):
 
 
 def test_metrics_lists_the_six_metrics_with_their_direction():
-    assert batch.METRICS == {
+    assert {name: info.direction for name, info in simlab.METRICS.items()} == {
         "pearson": "higher",
         "ssim": "higher",
         "mutual_information": "higher",
@@ -139,7 +138,7 @@ def test_rank_returns_the_best_first_by_direction():
     for metric in ("ssim", "mse"):
         values = simlab.scores(QUERY, STACK, metric, data_range=1.0)
         ranking = simlab.rank(QUERY, STACK, metric, k=7, data_range=1.0)
-        order = np.argsort(-values if simlab.METRICS[metric] == "higher" else values, kind="stable")[:7]
+        order = np.argsort(-values if simlab.METRICS[metric].direction == "higher" else values, kind="stable")[:7]
         np.testing.assert_array_equal(ranking.indices, order)
         np.testing.assert_array_equal(ranking.scores, values[order])
         assert ranking.metric == metric

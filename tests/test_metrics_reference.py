@@ -367,12 +367,14 @@ def test_pearson_at_extreme_scales_matches_scipy(scale):
 
 
 def test_pearson_at_ordinary_scales_is_bit_for_bit_unchanged_by_the_rescaling():
-    from simlab.correlation import _unit_rows
+    from simlab.correlation import standardize
+    from simlab.kernels.correlation import unit_rows
 
     rng = np.random.default_rng(4)
     x = rng.random((5, 784)) * np.array([[1.0], [1e3], [1e-3], [255.0], [1e-12]])
     z = x - x.mean(axis=1, keepdims=True)
-    assert np.array_equal(_unit_rows(x), z / np.sqrt(np.einsum("ij,ij->i", z, z))[:, None])
+    assert np.array_equal(unit_rows(x), z / np.sqrt(np.einsum("ij,ij->i", z, z))[:, None])  # the kernel
+    assert np.array_equal(standardize(x.reshape(5, 28, 28)), z / np.sqrt(np.sum(z * z, axis=1, keepdims=True)))
 
 
 @pytest.mark.parametrize("bins", [2, 16, 100])

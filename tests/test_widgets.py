@@ -162,7 +162,7 @@ def test_neighbours_are_the_best_scores_of_the_chosen_metric(app, letters, metri
     app.metric.value = metric
     a = app.a.value
     everything = simlab.scores(letters[a], letters, metric=metric)
-    order = np.argsort(-everything if simlab.METRICS[metric] == "higher" else everything, kind="stable")
+    order = np.argsort(-everything if simlab.METRICS[metric].direction == "higher" else everything, kind="stable")
     order = order[order != a]
     assert len(app.neighbour_indices) == app.k
     np.testing.assert_allclose(app.neighbour_scores, everything[app.neighbour_indices], rtol=1e-9)

@@ -106,7 +106,7 @@ q2 = Question(
         ),
         Mistake(
             "wrong_direction", close_to(lambda: _mse_precision(higher_is_better=True), rtol=1e-9),
-            "You took the LARGEST MSE: for MSE lower is more similar (simlab.METRICS['mse'] == 'lower'). "
+            "You took the LARGEST MSE: for MSE lower is more similar (simlab.METRICS['mse'].direction == 'lower'). "
             "Your answer is the precision of the least similar image.",
             example=lambda: _mse_precision(higher_is_better=True),
         ),
