@@ -187,7 +187,7 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def _warn_if_outside(data_range: float, arrays: Iterable[np.ndarray], func: str) -> None:
+def _warn_if_outside(data_range: float, arrays: Iterable[np.ndarray], func: str, stacklevel: int = 4) -> None:
     """Warn when the values of ``arrays`` span more than ``data_range`` (scikit-image #6602, #7605)."""
     arrays = [np.asarray(x) for x in arrays]
     lo = min(float(x.min()) for x in arrays)
@@ -198,7 +198,7 @@ def _warn_if_outside(data_range: float, arrays: Iterable[np.ndarray], func: str)
             f"data_range={data_range:g}: the result assumes values within a span of data_range. Pass the span "
             f"your values can take (e.g. data_range={_usual_range(arrays, lo, hi):g}), or rescale the images",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
 
@@ -211,7 +211,7 @@ def _usual_range(arrays: list[np.ndarray], lo: float, hi: float) -> float:
     return float(f"{hi - lo:.3g}")
 
 
-def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str) -> float:
+def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str, stacklevel: int = 4) -> float:
     """``data_range`` as a positive float: as given, or from an integer dtype; floats must pass it.
 
     A given ``data_range`` smaller than the span of the values of ``a`` and ``b`` is used, with a
@@ -219,7 +219,7 @@ def resolve_data_range(a: np.ndarray, b: np.ndarray, data_range: Any, func: str)
     """
     if data_range is not None:
         value = check_data_range(data_range)
-        _warn_if_outside(value, (a, b), func)
+        _warn_if_outside(value, (a, b), func, stacklevel)  # the warning names the caller's caller
         return value
     ra, rb = dtype_data_range(a.dtype), dtype_data_range(b.dtype)
     if ra is not None and rb is not None:
@@ -453,7 +453,7 @@ def check_ssim(
     """Every check of SSIM's arguments: the images, the window, the constants C1, C2 (and ``full``)."""
     a, b = as_pair(a, b)
     check_bool(full, "full")
-    data_range = resolve_data_range(a, b, data_range, func)
+    data_range = resolve_data_range(a, b, data_range, func, stacklevel=5)
     window = check_ssim_window(a.shape, win_size, gaussian_weights, sigma, use_sample_covariance)
     C1, C2 = check_ssim_constants(K1, K2, data_range)
     return a, b, window, C1, C2

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dataset import is_dataset, statistics_cache
 from ._validation import (
     as_image,
     as_stack,
@@ -31,7 +32,6 @@ from ._validation import (
     dataset_data_range,
     drop_channel_axis,
 )
-from ._dataset import is_dataset, statistics_cache
 from .kernels import Kernel
 from .metrics import METRICS
 
