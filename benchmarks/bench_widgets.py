@@ -1,4 +1,4 @@
-"""Kernel-side latency of the live comparison app (simlab.widgets.compare).
+"""Kernel-side latency of the live comparison app (simlab.widgets.compare_app).
 
 Sets control values from Python, exactly as a browser's change arrives in the kernel, and times the
 whole synchronous update: for a change of B or of a transform, the transform, every metric and the
@@ -39,26 +39,28 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     import simlab
-    from simlab.widgets import compare
+    from simlab.widgets import compare_app
 
     letters = simlab.load_dataset("letters")
     start = time.perf_counter()
-    app = compare(letters, a=0, b=1)
+    app = compare_app(letters, a=0, b=1)
     build = (time.perf_counter() - start) * 1e3
     rng = np.random.default_rng(args.seed)
     n, r = len(letters), args.repeats
     metrics = list(simlab.METRICS)
 
     kinds: dict[str, list[Callable[[], None]]] = {
-        "B index": [_setter(app.b, int(i)) for i in rng.choice(np.arange(2, n), r, replace=False)],
+        "right image index": [_setter(app.b, int(i)) for i in rng.choice(np.arange(2, n), r, replace=False)],
         "transform (each control in turn)": [
             _setter(control, value)
             for _, (control, value) in zip(range(r), _cycle_transforms(app, rng))
         ],
-        "A index (+ neighbours)": [_setter(app.a, int(i)) for i in rng.choice(np.arange(2, n), r, replace=False)],
+        "left image index (+ neighbours)": [
+            _setter(app.a, int(i)) for i in rng.choice(np.arange(2, n), r, replace=False)
+        ],
         "metric (+ neighbours)": [_setter(app.metric, metrics[i % len(metrics)]) for i in range(1, r + 1)],
     }
-    print(f"simlab.widgets.compare on letters ({n} images); app built in {build:.0f} ms")
+    print(f"simlab.widgets.compare_app on letters ({n} images); app built in {build:.0f} ms")
     print(f"{'change':36s} {'median ms':>10s} {'p90 ms':>8s} {'max ms':>8s}  goal")
     for kind, changes in kinds.items():
         ms = _time(changes)
@@ -77,7 +79,7 @@ def _cycle_transforms(app, rng):
         app.noise: lambda: float(rng.integers(0, 26)) * 0.02,
         app.brightness: lambda: float(rng.integers(-10, 11)) * 0.05,
         app.contrast: lambda: float(rng.integers(0, 31)) * 0.1,
-        app.blur: lambda: float(rng.integers(0, 31)) * 0.1,
+        app.blur: lambda: float(rng.integers(0, 7)) * 0.5,
         app.invert: None,
     }
     while True:

@@ -527,25 +527,25 @@ def _pair_panel_values(comparison: Any) -> dict[str, Any]:
     }
 
 
-def _pair_panel_colourbar(ax: Any, artist: Any, limit: float, sign: str) -> None:
+def _pair_panel_colourbar(ax: Any, artist: Any, limit: float, sign: str, small: float) -> None:
     """A slim colour bar for a signed panel of :func:`pair_panel`: ticks at -limit, 0, +limit only."""
     bar = ax.figure.colorbar(artist, ax=ax, fraction=0.07, pad=0.03, shrink=0.85, ticks=[-limit, 0.0, limit])
     bar.ax.set_yticklabels([f"−{limit:g}", "0", f"{sign}{limit:g}"])
-    bar.ax.tick_params(labelsize=11, length=0, pad=2)
+    bar.ax.tick_params(labelsize=small, length=0, pad=2)
     bar.outline.set_visible(False)
 
 
-def _pair_panel_freeze_layout(fig: Any, axes: Any, caption: Any) -> None:
+def _pair_panel_freeze_layout(fig: Any, axes: Any, caption: Any, title_size: float) -> None:
     """Lay :func:`pair_panel` out once with typical titles, then keep those positions.
 
     Constrained layout measures the titles, so each pair's numbers would move the panels by a few
     pixels; with the layout fixed, every pair is drawn at the same place (the live app redraws only
     the changing parts over a saved background, which needs exactly that).
     """
-    typical = ("A: M #0000", "B: M #0000", "B − A: MSE 0.000", "SSIM map: mean -0.00", "joint hist.: MI 0.00 bits")
+    typical = ("A\nM #0000", "B\nM #0000", "B − A\nMSE 0.000", "SSIM map\nmean -0.00", "joint hist.\nMI 0.00 bits")
     for ax, title in zip(axes, typical):
-        ax.set_title(title)
-    caption.set_text("dx=0")
+        ax.set_title(title, fontsize=title_size)
+    caption.set_text("shift x 0 px")
     fig.get_layout_engine().execute(fig)
     fig.set_layout_engine("none")
 
@@ -553,17 +553,17 @@ def _pair_panel_freeze_layout(fig: Any, axes: Any, caption: Any) -> None:
 @styled
 def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = None,
                names: tuple[str, str] = ("A", "B"), titles: tuple[str, str] | None = None,
-               note: str = "", figsize: tuple[float, float] = (13.0, 3.2), dpi: float = 80,
-               fig: SimlabFigure | None = None, comparison: Any = None) -> SimlabFigure:
+               note: str = "", figsize: tuple[float, float] = (13.0, 3.4), dpi: float = 80,
+               fontsize: float | None = None, fig: SimlabFigure | None = None, comparison: Any = None) -> SimlabFigure:
     """Two images side by side with their difference, SSIM map and joint histogram.
 
-    The comparison panel of the live app (:func:`simlab.widgets.compare`) and of
+    The comparison panel of the live app (:func:`simlab.widgets.compare_app`) and of
     ``python -m simlab compare --figure``. Five panels, left to right: ``a``; ``b``; ``b - a``
     (diverging, white at 0, limits ``±data_range``, with a colour bar); the SSIM map (diverging,
     limits -1..1, with a colour bar; its mean is SSIM); the joint histogram of grey levels
     (``log10(1 + count)`` in viridis, empty cells white so every filled cell stands out when
     projected; ``a`` across, ``b`` up, on fixed axes spanning the value range; its mutual information
-    is in the title). Titles carry the numbers: MSE, mean SSIM, MI in bits.
+    is in the title). Titles carry the numbers, on a second line: MSE, mean SSIM, MI in bits.
 
     Parameters
     ----------
@@ -580,10 +580,13 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
         Titles of the first two panels (default: ``names``).
     note : str, default ""
         A line under ``b``'s panel, e.g. what was done to it (``"dx=2, invert"``).
-    figsize : (float, float), default (13.0, 3.2)
+    figsize : (float, float), default (13.0, 3.4)
         Size in inches.
     dpi : float, default 80
-        Resolution for PNG output (a 1040 x 256 pixel picture by default).
+        Resolution for PNG output (a 1040 x 272 pixel picture by default).
+    fontsize : float, optional
+        Size of the titles in points; tick labels, axis labels and the note are 0.8 of it. Default:
+        the figure style's (14 and 11). The live app's projector mode draws larger.
     fig : Figure, optional
         A figure returned by an earlier call: its images, limits and titles are updated in place
         (no new axes, about twice as fast) and it is returned. Its ``data_range`` and ``bins`` are
@@ -611,7 +614,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
     >>> rng = np.random.default_rng(0)
     >>> a = rng.random((28, 28)); b = np.clip(a + 0.1, 0, 1)
     >>> fig = pair_panel(a, b)
-    >>> [ax.get_title().split(":")[0] for ax in fig.axes[:5]]   # then the two colour bars
+    >>> [ax.get_title().splitlines()[0] for ax in fig.axes[:5]]   # then the two colour bars
     ['A', 'B', 'B − A', 'SSIM map', 'joint hist.']
     >>> pair_panel(a, 1 - a, fig=fig) is fig
     True
@@ -621,7 +624,9 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
     a, b = as_pair(a, b)
     state = getattr(fig, "_simlab_pair_panel", None)
     if state is not None:
-        data_range, bins = state["data_range"], state["bins"]
+        data_range, bins, fontsize = state["data_range"], state["bins"], state["fontsize"]
+    title_size = fontsize or STYLE["axes.titlesize"]
+    small = 0.8 * fontsize if fontsize else STYLE["xtick.labelsize"]
     if comparison is None:
         from .comparison import compare
 
@@ -632,9 +637,9 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
     text = [
         titles[0],
         titles[1],
-        f"{names[1]} − {names[0]}: MSE {values['mse']:.3g}",
-        f"SSIM map: mean {values['ssim']:.2f}",
-        f"joint hist.: MI {values['mi']:.2f} bits",
+        f"{names[1]} − {names[0]}\nMSE {values['mse']:.3g}",
+        f"SSIM map\nmean {values['ssim']:.2f}",
+        f"joint hist.\nMI {values['mi']:.2f} bits",
     ]
     if state is None:
         signed = np.issubdtype(a.dtype, np.signedinteger)
@@ -647,20 +652,21 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
                    show_signed(axes[3], values["ssim_map"], limit=1.0)]
         for ax, artist, limit, sign in ((axes[2], artists[2], data_range, "+"), (axes[3], artists[3], 1.0, "")):
             _bare(ax)
-            _pair_panel_colourbar(ax, artist, limit, sign)
+            _pair_panel_colourbar(ax, artist, limit, sign, small)
         artists.append(axes[4].imshow(values["log_counts"], origin="lower", aspect="auto", cmap="viridis",
                                       extent=values["extent"], interpolation="nearest"))
-        axes[4].set_xlabel(f"grey level in {names[0]}")
-        axes[4].set_ylabel(names[1])
+        axes[4].set_xlabel(f"grey level in {names[0]}", fontsize=small)
+        axes[4].set_ylabel(names[1], fontsize=small)
+        axes[4].tick_params(labelsize=small)
         axes[4].set_autoscale_on(False)  # fixed axes: the histogram moves, the frame does not
         axes[4].set_xlim(low, low + data_range)
         axes[4].set_ylim(low, low + data_range)
         axes[4].locator_params(nbins=3)
         caption = axes[1].text(0.5, -0.03, "", transform=axes[1].transAxes, ha="center", va="top",
-                               fontsize=11)
-        _pair_panel_freeze_layout(fig, axes, caption)
+                               fontsize=small)
+        _pair_panel_freeze_layout(fig, axes, caption, title_size)
         state = {"artists": artists, "axes": list(axes), "data_range": data_range, "bins": bins,
-                 "note": caption}
+                 "note": caption, "fontsize": fontsize}
         fig._simlab_pair_panel = state  # type: ignore[attr-defined]
     else:
         artists = state["artists"]
@@ -670,7 +676,7 @@ def pair_panel(a: Any, b: Any, *, data_range: float = 1.0, bins: int | None = No
         artists[4].set_extent(values["extent"])
     artists[4].set_clim(np.log10(2.0), max(float(values["log_counts"].max()), 0.5))  # 1 pixel: darkest
     for ax, title in zip(state["axes"], text):
-        ax.set_title(title)
+        ax.set_title(title, fontsize=title_size)
     state["note"].set_text(note)
     return fig
 

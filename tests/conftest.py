@@ -77,7 +77,10 @@ def browser(chromium_path: str) -> Iterator[object]:
     except ImportError:
         _browser_unavailable("the playwright package is not installed (pip install 'simlab[test]')")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        # scroll bars shown, as on a student's screen (headless Chromium hides them by default): a page
+        # that fits only without them does not fit
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS,
+                                              ignore_default_args=["--hide-scrollbars"])
         yield chromium
         chromium.close()
 

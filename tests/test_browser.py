@@ -50,7 +50,7 @@ def _wait_for_pearson(page, a: int, b: int, **transform) -> None:
     expected = f"{simlab.pearson(letters[a], transforms.apply(letters[b], **transform)):.4f}"
     page.wait_for_function(
         """expected => [...document.querySelectorAll('.simlab-metrics tr')].some(
-               row => row.cells[0].innerText.trim() === 'pearson' && row.cells[1].innerText.trim() === expected)""",
+               row => row.cells[0].innerText.trim() === 'Pearson r' && row.cells[1].innerText.trim() === expected)""",
         arg=expected, timeout=UPDATE_TIMEOUT_MS,
     )
 
@@ -63,15 +63,39 @@ def _wait_for_new_figure(page, before: str | None) -> None:
 
 
 def _check_fits_projector(page, screenshot_dir: Path, width: int, height: int) -> None:
-    """At width x height the whole app (controls, figure, table, neighbours) is on the first screen,
-    and the 8 neighbours sit in one row.
+    """Projector mode at width x height, scroll bars shown: the whole app (controls, figure, table,
+    neighbours) fits one screen, nothing scrolls sideways, text is >= 18 px, the figure is drawn at
+    2x, the app is centred, and the 8 neighbours sit in one row.
     """
     page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(300)  # let the layout settle
+    page.wait_for_timeout(400)  # let the layout settle
+    page.evaluate("() => document.querySelector('.simlab-compare').scrollIntoView({block: 'start'})")
     box = page.locator(".simlab-compare").bounding_box()
-    assert box["y"] < 200, f"the app starts {box['y']:.0f} px down the page at {width}x{height}"
-    assert box["y"] + box["height"] <= height, (
-        f"the app ends {box['y'] + box['height']:.0f} px down the page: it does not fit {width}x{height}")
+    assert box["height"] <= height, f"the app is {box['height']:.0f} px tall: it does not fit {width}x{height}"
+    assert box["y"] >= -1 and box["y"] + box["height"] <= height + 1, f"the app is not on one screen: {box}"
+    layout = page.evaluate("""() => {
+        const cells = document.getElementById('rendered_cells');
+        const sideways = [...document.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 0.5 &&
+            ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).map(e => e.className.toString().slice(0, 60));
+        const size = sel => [...document.querySelectorAll(sel)].map(e => parseFloat(getComputedStyle(e).fontSize));
+        const figure = document.querySelector('.simlab-figure');
+        return {scrollbar: cells.offsetWidth - cells.clientWidth,
+                inner: cells.getBoundingClientRect().left + cells.clientWidth,
+                sideways, document: document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth,
+                controls: size('.simlab-compare .widget-label, .simlab-compare input, .simlab-compare select, ' +
+                               '.simlab-compare button, .simlab-compare .widget-readout'),
+                table: size('.simlab-metrics td, .simlab-metrics th'),
+                figure: [figure.naturalWidth, figure.getBoundingClientRect().width]};
+    }""")
+    assert layout["scrollbar"] > 0, "the test must run with a visible vertical scroll bar"
+    assert layout["sideways"] == [] and layout["document"] == 0, f"something scrolls sideways: {layout['sideways']}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= layout["inner"] + 0.5, (box, layout["inner"])
+    assert min(layout["controls"]) >= 18 and min(layout["table"]) >= 18, (layout["controls"], layout["table"])
+    natural, shown = layout["figure"]
+    assert natural >= 2 * shown - 1, f"figure drawn {natural} px wide for {shown:.0f} px on screen"
+    if width >= 1280:  # room to spare: the app sits in the middle
+        left, right = box["x"], layout["inner"] - box["x"] - box["width"]
+        assert abs(left - right) <= 20 and left > 100, (left, right)
     thumbs = page.locator(".simlab-neighbours img")
     assert len({round(thumbs.nth(i).bounding_box()["y"]) for i in range(thumbs.count())}) == 1
     page.screenshot(path=str(screenshot_dir / f"voila_{width}x{height}.png"))
@@ -83,7 +107,8 @@ def _wait_for_app(page) -> tuple[str, str | None]:
 
     page.wait_for_selector(".simlab-metrics table", timeout=APP_TIMEOUT_MS)
     page.wait_for_selector(".simlab-figure[src]", timeout=APP_TIMEOUT_MS)
-    assert page.locator(".simlab-metrics tr td:first-child").all_inner_texts() == list(simlab.METRICS)
+    names = page.locator(".simlab-metrics tr td:first-child").all_inner_texts()
+    assert names == ["Pearson r", "SSIM", "MI (bits)", "NMI", "MSE", "PSNR (dB)"] and len(names) == len(simlab.METRICS)
     return _table_text(page), page.get_attribute(".simlab-figure", "src")
 
 
@@ -114,7 +139,8 @@ def test_voila_page_updates_table_and_figure_when_b_changes(page, voila_server, 
     body = page.inner_text("body")
     assert "Not answered" not in body and "Exercises" not in body and "Question 1" not in body
     assert "{'" not in body and "other letters that beat" not in body
-    for width, height in ((1280, 800), (1024, 768)):
+    assert page.title() == "Compare live: what each image-similarity metric rewards and punishes"
+    for width, height in ((1280, 720), (1024, 768)):
         _check_fits_projector(page, screenshot_dir, width, height)
     page.set_viewport_size({"width": 1280, "height": 1100})
 

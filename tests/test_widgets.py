@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import ipywidgets
 import numpy as np
 import pytest
 
 import simlab
 from simlab import transforms
-from simlab.widgets import compare
+from simlab.widgets import SAMPLE_NAMES, CompareApp, compare_app
 
 CSS_CLASSES = [
     "simlab-compare", "simlab-a", "simlab-b", "simlab-a-class", "simlab-b-class", "simlab-random-pair",
@@ -17,6 +19,9 @@ CSS_CLASSES = [
     "simlab-noise", "simlab-brightness", "simlab-contrast", "simlab-invert", "simlab-blur", "simlab-metric",
     "simlab-figure", "simlab-metrics", "simlab-neighbours",
 ]
+
+# what the table and "rank by" show for each metric of simlab.METRICS (issue 14: names with units)
+DISPLAY_NAMES = ["Pearson r", "SSIM", "MI (bits)", "NMI", "MSE", "PSNR (dB)"]
 
 # control attribute -> (new value, keyword of simlab.transforms.apply)
 TRANSFORM_CONTROLS = {
@@ -38,7 +43,7 @@ def letters():
 
 @pytest.fixture
 def app(letters):
-    return compare(letters, a=0, b=1, seed=0)
+    return compare_app(letters, a=0, b=1, seed=0)
 
 
 def _expected_table(dataset, a, b, **params):
@@ -52,8 +57,8 @@ def _assert_table_equals(app, expected):
         np.testing.assert_allclose(app.table[name], value, rtol=1e-12, atol=0, err_msg=name)
     # and the HTML table shows those numbers, one row per metric
     rows = re.findall(r"<tr><td>([^<]+)</td><td class='value'>([^<]+)</td>", app.metrics.value)
-    assert [name for name, _ in rows] == list(simlab.METRICS)
-    for name, shown in rows:
+    assert [display for display, _ in rows] == DISPLAY_NAMES  # the names with units, in METRICS order
+    for name, (_, shown) in zip(simlab.METRICS, rows):
         value = expected[name]
         if np.isfinite(value):
             assert float(shown) == pytest.approx(value, abs=6e-5), name
@@ -150,7 +155,7 @@ def test_random_pair_button_changes_a_and_b(app, letters):
 
 
 def test_buttons_replay_with_the_same_seed(letters):
-    first, second = compare(letters, seed=7), compare(letters, seed=7)
+    first, second = compare_app(letters, seed=7), compare_app(letters, seed=7)
     for current in (first, second):
         current.random_pair.click()
         current.same_class.click()
@@ -197,24 +202,24 @@ def test_figure_png_changes_with_b_and_transforms(app):
 
 def test_any_dataset_works_including_a_subset(letters):
     subset = letters[np.arange(0, len(letters), 50)]
-    small = compare(subset, a=2, b=3, k=3)
+    small = compare_app(subset, a=2, b=3, k=3)
     _assert_table_equals(small, _expected_table(subset, 2, 3))
     assert len(small.neighbour_indices) == 3
-    assert small.b.max == len(subset) - 1
+    small.b.value = len(subset)  # one past the end of the subset: refused, said so
+    assert small.index_b == 3 and f"0 to {len(subset) - 1}" in small.message.value
 
 
 def test_bad_arguments_raise_clear_errors(letters):
     with pytest.raises(ValueError, match=f"a must be an index 0..{len(letters) - 1}"):
-        compare(letters, a=10_000)
+        compare_app(letters, a=10_000)
     with pytest.raises(ValueError, match="unknown metric 'cosine'"):
-        compare(letters, metric="cosine")
+        compare_app(letters, metric="cosine")
     with pytest.raises(ValueError, match="k must be an integer >= 1"):
-        compare(letters, k=0)
+        compare_app(letters, k=0)
 
 
 def test_neighbour_thumbnails_are_pngs_of_the_neighbours(app, letters):
     import base64
-    import io
 
     from matplotlib.image import imread
 
@@ -227,8 +232,6 @@ def test_neighbour_thumbnails_are_pngs_of_the_neighbours(app, letters):
 
 def test_figure_shows_pair_panel_of_the_pair_on_screen(app, letters):
     """The fast redraw (only the changing parts) gives the picture a full drawing gives."""
-    import io
-
     from matplotlib.image import imread
 
     from simlab.figures import pair_panel
@@ -238,10 +241,11 @@ def test_figure_shows_pair_panel_of_the_pair_on_screen(app, letters):
     app.brightness.value = 0.2
     shown = imread(io.BytesIO(app.figure.value))
     b = transforms.apply(letters[3000], degrees=20, brightness=0.2)
-    fig = pair_panel(letters[0], b, titles=(f"A: {letters.class_name(0)} #0", "B: J #3000"),
-                     note="degrees=20, brightness=0.2")
+    fig = pair_panel(letters[0], b, titles=(f"left image\n{letters.class_name(0)} #0", "right image\nJ #3000"),
+                     names=("left", "right"), note="rotate +20°, brightness +0.2", figsize=(12.5, 3.3), dpi=160,
+                     fontsize=17)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
+    fig.savefig(buffer, format="png", dpi=160)
     full = imread(io.BytesIO(buffer.getvalue()))[..., :3]
     assert shown.shape == full.shape
     difference = np.abs(shown - full)
@@ -250,7 +254,7 @@ def test_figure_shows_pair_panel_of_the_pair_on_screen(app, letters):
 
 def test_buttons_on_a_one_class_dataset_keep_b_instead_of_failing(letters):
     only_a = letters.by_class("A")[:20]
-    small = compare(only_a, a=0, b=1, k=3)
+    small = compare_app(only_a, a=0, b=1, k=3)
     small.different_class.click()  # there is no other class: nothing to pick
     assert small.b.value == 1
     small.same_class.click()
@@ -337,10 +341,147 @@ def test_notebook_05_cells_hidden_in_voila_are_the_checks_and_exercises_only():
     hidden = [cell for cell in nb.cells if set(cell.metadata.get("tags", [])) & set(tag)]
     shown = [cell for cell in nb.cells if cell not in hidden]
     shown_code = [cell.source for cell in shown if cell.cell_type == "code"]
-    assert len(shown_code) == 2 and "compare(" in shown_code[1]  # setup, then the app
+    assert len(shown_code) == 2 and "compare_app(" in shown_code[1]  # setup, then the app
     assert not any("print(" in source or "ex." in source for source in shown_code)
     assert all(cell.source.splitlines()[-1].strip() == "app" or "=" in cell.source.splitlines()[-1]
                for cell in shown if cell.cell_type == "code")  # no other value is displayed
     hidden_code = [cell.source for cell in hidden if cell.cell_type == "code"]
     assert sum(".check(answer)" in source for source in hidden_code) >= 3
     assert nb.cells.index(shown[0]) == 0 and nb.cells[0].cell_type == "markdown"
+
+
+# ------------------------------------------------------------------ issue 14: classroom words, projector mode
+
+
+def test_old_name_compare_still_works_with_a_deprecation_warning(letters):
+    import simlab.widgets
+
+    with pytest.warns(DeprecationWarning, match="renamed simlab.widgets.compare_app"):
+        app = simlab.widgets.compare(letters, a=0, b=1)
+    assert isinstance(app, CompareApp)
+    _assert_table_equals(app, _expected_table(letters, 0, 1))
+
+
+def test_rank_by_offers_display_names_with_units_and_keeps_code_names_as_values(app):
+    assert [label for label, _ in app.metric.options] == DISPLAY_NAMES
+    assert [value for _, value in app.metric.options] == list(simlab.METRICS)
+    app.metric.value = "psnr"
+    assert "(higher PSNR (dB) is more similar)" in app.neighbours.value
+
+
+def _described(widget):
+    """Every widget in the app that shows a description label."""
+    labelled = getattr(widget, "description", "") and not isinstance(widget, ipywidgets.Button)
+    found = [widget] if labelled else []
+    for child in getattr(widget, "children", ()):
+        found += _described(child)
+    return found
+
+
+def test_every_labelled_control_has_a_tooltip_saying_what_it_does(app):
+    described = _described(app.widget)
+    assert len(described) >= 13  # 2 indices, 2 class choosers, 7 sliders, invert, rank by
+    for control in described:
+        assert control.tooltip and len(control.tooltip) > 20, control.description  # never "null"
+    assert "sideways" in app.shift_x.tooltip and "anticlockwise" in app.rotate.tooltip
+    assert "black and white" in app.invert.tooltip and "Gaussian" in app.blur.tooltip
+
+
+def test_samples_are_called_left_and_right_image_and_class_choosers_are_labelled(app):
+    assert SAMPLE_NAMES == ("left image", "right image")
+    texts = [child.value for child in app.widget.children[1].children[0].children[:1]]
+    texts += [child.value for child in app.widget.children[1].children[1].children[:1]]
+    assert texts == ["<b>left image</b>", "<b>right image</b>"]
+    assert app.a_class.description == app.b_class.description == "class"
+    titles = [ax.get_title() for ax in app._panel.fig._simlab_pair_panel["axes"][:2]]
+    assert titles == [f"left image\n{app.dataset.class_name(0)} #0", f"right image\n{app.dataset.class_name(1)} #1"]
+    assert "simlab-a" in app.a._dom_classes and "simlab-b-class" in app.b_class._dom_classes  # CSS stays
+
+
+def test_note_under_the_right_image_uses_the_sliders_words(app):
+    assert app._panel.fig._simlab_pair_panel["note"].get_text() == "not transformed"
+    with app.hold():
+        app.shift_x.value = 2
+        app.rotate.value = -15
+        app.contrast.value = 0.5
+        app.invert.value = True
+    assert app.note() == "shift x +2 px, rotate −15°, contrast ×0.5, inverted"
+    shown = app._panel.fig._simlab_pair_panel["note"].get_text()
+    assert shown.replace(",\n", ", ") == app.note() and max(map(len, shown.splitlines())) <= 34
+    assert "dx" not in shown and "degrees" not in shown
+
+
+def test_every_blur_step_changes_the_image(app, letters):
+    steps = np.arange(app.blur.min, app.blur.max + app.blur.step / 2, app.blur.step)
+    assert steps[0] == 0 and steps[1] == 0.5  # 0.1 and 0.2 changed a letter by less than a grey level
+    previous = letters[1]
+    for sigma in steps[1:]:
+        app.blur.value = float(sigma)
+        assert np.abs(app.image_b - previous).max() > 2 / 255, sigma
+        previous = app.image_b
+
+
+def test_a_typed_index_applies_as_typed_and_out_of_range_says_so(app, letters):
+    assert app.a.continuous_update and app.b.continuous_update  # the browser sends each keystroke
+    app.b.value = 70  # as typing "70" on the way to "700" sends it
+    _assert_table_equals(app, _expected_table(letters, 0, 70))
+    before = (dict(app.table), app.figure.value)
+    app.b.value = 70_000
+    assert app.index_b == 70 and (app.table, app.figure.value) == before  # the pair on screen stays
+    assert "right image: no index 70000" in app.message.value and "0 to 6499" in app.message.value
+    app.a.value = -1
+    assert "left image: no index -1" in app.message.value and app.index_a == 0
+    app.a.value = 5
+    app.b.value = 700
+    assert app.message.value == ""
+    _assert_table_equals(app, _expected_table(letters, 5, 700))
+
+
+def test_projector_mode_text_is_18px_and_the_figure_is_drawn_at_twice_its_width(app):
+    from PIL import Image
+
+    style = app.widget.children[0].value
+    assert "--jp-widgets-font-size: 18px" in style and ".simlab-metrics th, .simlab-metrics td" in style
+    assert re.search(r"\.simlab-metrics th, \.simlab-metrics td \{[^}]*font-size: 18px", style)
+    assert "body[data-voila] .simlab-compare { margin-left: auto; margin-right: auto; }" in style  # centred
+    width, _ = Image.open(io.BytesIO(app.figure.value)).size
+    shown = int(app.figure.layout.max_width.removesuffix("px"))
+    assert width == 2 * shown and app.widget.layout.max_width == f"{shown}px"
+    fig = app._panel.fig
+    assert all(ax.title.get_fontsize() >= 17 for ax in fig._simlab_pair_panel["axes"])
+
+
+def test_the_app_keeps_no_cache_on_the_dataset(letters):
+    """One kernel per student: a per-image cache would cost each kernel ~60 MB (issue 14)."""
+    fresh = simlab.load_dataset("letters")
+    app = compare_app(fresh)
+    app.a.value = 10
+    app.metric.value = "pearson"
+    assert fresh._cache == {} or all(value is None or value is True for value in fresh._cache.values())
+
+
+def test_one_control_change_computes_each_metric_once(app, monkeypatch):
+    """Issue 10: the table and the panel share one simlab.compare of the pair (no second SSIM, MI, MSE)."""
+    import dataclasses
+    from collections import Counter
+
+    from simlab import information, metrics, structural
+
+    calls: Counter = Counter()
+
+    def counting(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(structural, "ssim", counting("ssim", structural.ssim))
+    monkeypatch.setattr(information, "joint_histogram", counting("joint_histogram", information.joint_histogram))
+    for name in ("pearson", "mse", "psnr"):
+        info = metrics.METRICS[name]
+        monkeypatch.setitem(metrics.METRICS, name, dataclasses.replace(info, pair=counting(name, info.pair)))
+    for control, value in (("b", 700), ("shift_x", 2), ("invert", True)):
+        calls.clear()
+        setattr(getattr(app, control), "value", value)
+        assert calls == {"ssim": 1, "joint_histogram": 1, "pearson": 1, "mse": 1, "psnr": 1}, (control, calls)
+    assert app.table["ssim"] != 0 and app.figure.value[:4] == b"\x89PNG"
