@@ -62,7 +62,7 @@ def data_dir() -> Path:
     return repository
 
 
-def _load_builtin(name: str, split: str | None) -> Dataset:
+def _load_builtin(name: str, split: str | None, data_range: float | None = None) -> Dataset:
     file, description = BUILTINS[name]
     path = data_dir() / file
     if not path.is_file():
@@ -75,13 +75,14 @@ def _load_builtin(name: str, split: str | None) -> Dataset:
         classes = npz["classes"].tolist()
     keep = _split_mask(split_arr, split, f"the built-in {name!r}")
     images, labels, split_arr = images[keep], labels[keep], split_arr[keep]
+    unit, how = _io.to_unit(images, data_range, f"the built-in {name!r}")  # uint8 / 255, the one rule
     return Dataset(
-        images.astype(np.float32) / np.float32(255.0),
+        unit,
         labels,
         classes,
         name=name,
         split=split_arr,
-        normalization="uint8 / 255",
+        normalization=how,
         source=f"built-in {name!r}: {description} ({path.name})",
     )
 
@@ -92,6 +93,7 @@ def load_dataset(
     split: str | None = None,
     labels: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
+    data_range: float | None = None,
 ) -> Dataset:
     """Load a built-in data set by name, or the user's own file or folder, as a :class:`Dataset`.
 
@@ -110,6 +112,9 @@ def load_dataset(
         (an error with a built-in name or any other kind of file).
     classes : sequence of str, optional
         Class names for the labels 0, 1, ... instead of the defaults.
+    data_range : float, optional
+        The span the source values can take (e.g. 4095 for 12-bit data in uint16): they are divided
+        by it. Values outside 0..data_range are refused. Default: simlab's rule (Notes).
 
     Returns
     -------
@@ -190,7 +195,7 @@ def load_dataset(
                 f"labels= is only used with an IDX images file, not with the built-in {name_or_path!r} "
                 f"(which has its own labels): leave it out, or pass classes= to rename its classes"
             )
-        ds = _load_builtin(name_or_path, split)
+        ds = _load_builtin(name_or_path, split, data_range)
         if classes is not None:
             ds = Dataset(ds.images, ds.labels, classes, name=ds.name, split=ds.split,
                          normalization=ds.normalization, source=ds.source)
@@ -207,7 +212,7 @@ def load_dataset(
             "current folder)"
         )
     return _io.load_path(Path(os.fspath(name_or_path)).expanduser(), split=split, labels=labels,
-                         classes=classes, builtins=tuple(BUILTINS))
+                         classes=classes, data_range=data_range, builtins=tuple(BUILTINS))
 
 
 def notmnist_dict(name: str = "letters") -> dict[str, np.ndarray]:

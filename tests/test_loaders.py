@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +112,7 @@ def test_idx_without_labels_file_says_how_to_pass_it(tmp_path):
 def test_truncated_gz_is_reported_with_the_path(tmp_path):
     data = gzip.compress(_idx_bytes(_images(20)), mtime=0)
     path = _write(tmp_path / "train-images-idx3-ubyte.gz", data[: len(data) // 2])
+    _write(tmp_path / "train-labels-idx1-ubyte.gz", _idx_bytes(np.zeros(20, np.uint8)), gz=True)
     with pytest.raises(ValueError, match=r"train-images-idx3-ubyte\.gz.*truncated or damaged gzip.*again"):
         load_dataset(path)
 
@@ -203,7 +206,8 @@ def test_npz_string_labels_become_sorted_class_names(tmp_path):
     "labels, classes, expected_labels, expected_classes",
     [
         (np.array([2.0, 0.0, 1.0]), None, [2, 0, 1], ["0", "1", "2"]),
-        (np.array([-1, 5, -1]), None, [0, 1, 0], ["-1", "5"]),
+        (np.array([3, 70, 3]), None, [3, 70, 3], [str(i) for i in range(71)]),  # codes within MAX_CLASS_CODE
+        (np.array([3, 10**9, 3]), None, [0, 1, 0], ["3", "1000000000"]),  # sparse codes: renumbered, named
         (np.array([[1], [0], [1]]), None, [1, 0, 1], ["0", "1"]),
         (np.array([1, 0, 1]), ["no", "yes"], [1, 0, 1], ["no", "yes"]),
     ],
@@ -287,8 +291,6 @@ def test_single_channel_axis_is_dropped(tmp_path):
         (np.array([[[0, 256], [128, 7]]], np.uint16), lambda a: a / 65535, "uint16 / 65535"),
         (np.array([[[0, 65535], [300, 7]]], np.int32), lambda a: a / 65535, "int32 holding 16-bit values "
                                                                             "0..65535 / 65535"),
-        (np.array([[[0, 70000], [300, 7]]], np.uint32), lambda a: a / 4294967295, "uint32 / 4294967295 (its "
-                                                                                  "dtype's span)"),
         (np.array([[[0.0, 1.0], [0.25, 0.5]]]), lambda a: a, "float64 in [0, 1], kept"),
         (np.array([[[-0.5, 0.5], [0.0, 0.25]]], np.float32), lambda a: a + 0.5, "notMNIST [-0.5, 0.5] shifted by +0.5"),
         (np.array([[[0.0, 16.0], [4.0, 8.0]]]), lambda a: a / 16, "min-max"),
@@ -651,9 +653,9 @@ def test_files_larger_than_the_limit_are_refused_before_reading(tmp_path, monkey
     monkeypatch.setattr(_io, "MAX_BYTES", 100)
     with pytest.raises(ValueError, match=r"x\.npy' is 0\.0 GiB, more than simlab reads"):
         load_dataset(tmp_path / "x.npy")
-    (tmp_path / "y.npy.gz").write_bytes(gzip.compress(bytes(50) + bytes(1000)))
-    with pytest.raises(ValueError, match="un-gzips to more than"):
-        load_dataset(tmp_path / "y.npy.gz")
+    (tmp_path / "y.pickle.gz").write_bytes(gzip.compress(pickle.dumps({"x": bytes(1000)})))
+    with pytest.raises(ValueError, match=r"y\.pickle\.gz' un-gzips to more than simlab reads"):
+        load_dataset(tmp_path / "y.pickle.gz")
 
 
 def test_labels_with_a_builtin_name_is_a_clear_error(tmp_path):
@@ -697,3 +699,131 @@ def test_split_key_of_the_wrong_length_names_the_file(tmp_path):
     np.savez(tmp_path / "s.npz", images=_images(4), labels=np.arange(4), split=np.array(["train"] * 3))
     with pytest.raises(ValueError, match=r"s\.npz.*'split' must name one split per image, 4 names, got shape \(3,\)"):
         load_dataset(tmp_path / "s.npz")
+
+
+# --------------------------------------------------------------------------- issue 12: bounded loading
+
+
+def _traced_peak(load):
+    """(result or exception, peak bytes allocated while loading), measured with tracemalloc (numpy's
+    allocations are traced).
+    """
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        try:
+            out = load()
+        except Exception as exc:  # noqa: BLE001 - returned for the caller to check
+            out = exc
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _idx_labels(values, code=0x0C) -> bytes:
+    """An IDX labels file of big-endian int32 (code 0x0C) values."""
+    y = np.asarray(values, dtype=">i4")
+    return bytes([0, 0, code, 1]) + len(y).to_bytes(4, "big") + y.tobytes()
+
+
+@pytest.mark.parametrize("kind", ["npz", "idx", "pickle"])
+def test_a_huge_label_value_is_renumbered_without_allocating_a_class_per_value(tmp_path, kind):
+    # issue 12 item 7: labels [0, 10**9] built 10**9 + 1 class names (22 GB)
+    x = _images(2, 4, 4)
+    if kind == "npz":
+        path = tmp_path / "l.npz"
+        np.savez(path, images=x, labels=np.array([0, 10**9]))
+    elif kind == "idx":
+        path = _write(tmp_path / "my-images-idx3-ubyte", _idx_bytes(x))
+        _write(tmp_path / "my-labels-idx1-ubyte", _idx_labels([0, 10**9]))
+    else:
+        path = tmp_path / "l.pickle"
+        path.write_bytes(pickle.dumps({"test_dataset": x, "test_labels": np.array([10**9, 0])}))
+    ds, peak = _traced_peak(lambda: load_dataset(path))
+    assert not isinstance(ds, Exception), ds
+    assert ds.classes[-1] == "1000000000" and len(ds.classes) == 2
+    assert [ds.class_name(i) for i in range(2)] == (["0", "1000000000"] if kind != "pickle" else ["1000000000", "0"])
+    assert peak < 2**20  # bytes, not gigabytes
+
+
+@pytest.mark.parametrize("labels, found", [([0, -1, 2, -1], "2 labels are"), ([-5, 1, 1, 1], "1 label is")])
+def test_negative_labels_are_refused_with_what_to_do(tmp_path, labels, found):
+    # issue 12 item 14: -1 silently became a class "-1" and every label moved by one
+    np.savez(tmp_path / "n.npz", images=_images(4, 4, 4), labels=np.array(labels))
+    with pytest.raises(ValueError, match=rf"n\.npz.*{found} negative.*class labels are 0, 1, 2.*leave those images "
+                                         "out or give them a class"):
+        load_dataset(tmp_path / "n.npz")
+
+
+def test_npy_header_claiming_1e12_images_names_the_file_and_the_size(tmp_path):
+    # issue 12 item 9: numpy's raw MemoryError ("Unable to allocate 713. TiB")
+    path = tmp_path / "huge.npy"
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": "|u1", "fortran_order": False, "shape": (10**12, 28, 28)})
+        f.write(bytes(1000))
+    err, peak = _traced_peak(lambda: load_dataset(path))
+    assert isinstance(err, ValueError), err
+    assert re.search(r"huge\.npy': its header claims an array of shape \(1000000000000, 28, 28\) "
+                     r"\(784,000,000,000,000 values of uint8; .* GiB as float32 images\), more than simlab loads",
+                     str(err)), err
+    assert peak < 2**20
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
+def test_idx_header_past_the_limit_is_refused_before_reading_the_data(tmp_path, monkeypatch, gz):
+    # issue 12 item 8: the limit counted bytes read, not the float32 copy made afterwards
+    from simlab import _io
+
+    monkeypatch.setattr(_io, "MAX_BYTES", 4 * 2**20)
+    n = 2**20 // 784 * 2  # 2 MiB of uint8 data, 8 MiB as float32: over a 4 MiB limit
+    path = _write(tmp_path / ("t10k-images-idx3-ubyte" + (".gz" if gz else "")), _idx_bytes(np.zeros((n, 28, 28))), gz)
+    _write(tmp_path / "t10k-labels-idx1-ubyte", _idx_bytes(np.zeros(n, np.uint8)))
+    err, peak = _traced_peak(lambda: load_dataset(path))
+    assert isinstance(err, ValueError) and "as float32 images), more than simlab loads (0.00390625 GiB)" in str(err)
+    assert peak < 2**20  # refused from the header: the 2 MiB of data were never read
+
+
+def test_gzip_bomb_behind_a_small_idx_header_stops_after_the_header(tmp_path):
+    # a header that claims 2 images, followed by 256 MiB of zeros (256 KiB gzipped)
+    payload = _idx_bytes(np.zeros((2, 28, 28))) + bytes(2**28)
+    path = _write(tmp_path / "train-images-idx3-ubyte.gz", payload, gz=True)
+    _write(tmp_path / "train-labels-idx1-ubyte", _idx_bytes(np.zeros(2, np.uint8)))
+    err, peak = _traced_peak(lambda: load_dataset(path))
+    assert isinstance(err, ValueError) and "holds more data than its header's (2, 28, 28) values" in str(err)
+    assert peak < 2**20
+
+
+def test_pickle_gzip_bomb_is_refused_by_a_running_count(tmp_path, monkeypatch):
+    # issue 12 item 8: a small .pickle.gz that unpacks past the limit was un-gzipped whole first
+    from simlab import _io
+
+    monkeypatch.setattr(_io, "MAX_BYTES", 8 * 2**20)
+    path = tmp_path / "bomb.pickle.gz"
+    path.write_bytes(gzip.compress(pickle.dumps({"test_dataset": np.zeros((2**26 // 784, 28, 28), np.uint8)})))
+    assert path.stat().st_size < 2**20
+    err, peak = _traced_peak(lambda: load_dataset(path))
+    assert isinstance(err, ValueError) and "bomb.pickle.gz' un-gzips to more than simlab reads" in str(err)
+    assert peak < 12 * 2**20  # the limit (8 MiB) and a read buffer, not the 64 MiB it holds
+
+
+def test_npz_member_whose_header_lies_is_refused_before_allocating(tmp_path):
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False,
+                                                  "shape": (10**9, 28, 28)})
+    with zipfile.ZipFile(tmp_path / "lie.npz", "w") as archive:
+        archive.writestr("images.npy", header.getvalue() + bytes(784))
+    err, peak = _traced_peak(lambda: load_dataset(tmp_path / "lie.npz"))
+    assert isinstance(err, ValueError), err
+    assert "lie.npz' ['images']: its header claims an array of shape (1000000000, 28, 28)" in str(err)
+    assert peak < 2**20
+
+
+def test_peak_memory_is_a_small_multiple_of_the_float32_images(tmp_path):
+    # issue 12 item 8: a 47 MB uint8 .npy peaked at 658 MB (3.5x its 188 MB of float32 images)
+    np.save(tmp_path / "big.npy", np.zeros((20000, 28, 28), np.uint8) + np.uint8(7))
+    ds, peak = _traced_peak(lambda: load_dataset(tmp_path / "big.npy"))
+    assert ds.images.shape == (20000, 28, 28) and ds.images[5, 3, 3] == np.float32(7) / np.float32(255)
+    assert peak < 2.5 * ds.images.nbytes, peak / ds.images.nbytes
