@@ -23,19 +23,25 @@ __all__ = ["LocalStatistics", "SSIMComponents", "local_statistics", "ssim", "ssi
 
 def _local_statistics(a: np.ndarray, b: np.ndarray, window: SSIMWindow) -> tuple[np.ndarray, ...]:
     """The maps mu_a, mu_b, var_a, var_b, cov_ab of two float64 images."""
+    # the window's weighted mean of each image of a stack (the stack axis left alone)
     if window.sigma is None:
-        mean = functools.partial(ndimage.uniform_filter, size=window.win_size)
+        local = functools.partial(ndimage.uniform_filter, size=(1, window.win_size, window.win_size))
     else:
-        mean = functools.partial(ndimage.gaussian_filter, sigma=window.sigma, truncate=window.truncate)
+        local = functools.partial(ndimage.gaussian_filter, sigma=(0, window.sigma, window.sigma),
+                                  truncate=window.truncate)
     # Variances and the covariance do not change when an image is shifted by a constant, but
-    # mean(x * x) - mu**2 cancels to noise when the values share a large offset (1e6 + [0, 1]).
+    # local(a * a) - mu_a**2 cancels to noise when the values share a large offset (1e6 + [0, 1]).
     # Shifting each image by its first pixel removes the offset; the means get it back.
     ca, cb = a[0, 0], b[0, 0]
-    a, b = a - ca, b - cb
-    mu_a, mu_b = mean(a), mean(b)
-    var_a = window.cov_norm * (mean(a * a) - mu_a * mu_a)
-    var_b = window.cov_norm * (mean(b * b) - mu_b * mu_b)
-    cov_ab = window.cov_norm * (mean(a * b) - mu_a * mu_b)
+    x = np.empty((5, *a.shape))  # the five images whose local means SSIM needs, filtered in one call
+    a, b = np.subtract(a, ca, out=x[0]), np.subtract(b, cb, out=x[1])
+    np.multiply(a, a, out=x[2])
+    np.multiply(b, b, out=x[3])
+    np.multiply(a, b, out=x[4])
+    mu_a, mu_b, aa, bb, ab = local(x)  # local(a), local(b), local(a * a), local(b * b), local(a * b)
+    var_a = (aa - mu_a**2) * window.cov_norm
+    var_b = (bb - mu_b**2) * window.cov_norm
+    cov_ab = (ab - mu_a * mu_b) * window.cov_norm
     return mu_a + ca, mu_b + cb, var_a, var_b, cov_ab
 
 

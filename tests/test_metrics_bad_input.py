@@ -227,7 +227,7 @@ def test_blank_images_in_a_batch_warn_once_and_rank_last():
         assert np.isnan(simlab.scores(np.zeros((28, 28)), stack, "pearson")).all()
 
 
-# ------------------------------------------------------------------ review items: option checks
+# ------------------------------------------------------------------ option checks: bins, base, method, SSIM window
 
 
 def test_base_below_one_is_refused_with_the_reason():

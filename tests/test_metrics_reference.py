@@ -315,7 +315,7 @@ def test_pearson_of_almost_constant_images_matches_scipy(contrast):
     assert abs(simlab.pearson(b, stack[0]) - expected[0]) <= TOL
 
 
-# ------------------------------------------------------------------ review items: references at the edges
+# -------------------------------------------------------------- references at the edges: peaks, extreme scales, float16
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint16, np.int32, np.uint8])

@@ -62,16 +62,13 @@ def _centred(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Variances and covariances do not change when an image is shifted by a constant, but
     w * x**2 - (w * x)**2 loses every digit to cancellation when the values share a large offset
-    (1e6 + [0, 1]); the first pixel is a constant inside the image's range. Images whose first
-    pixel is 0 (a dark background) need nothing.
+    (1e6 + [0, 1]); the first pixel is a constant inside the image's range. A chunk whose first
+    pixels are all 0 (a dark background) needs nothing.
     """
     out = np.array(x, dtype=np.float64, order="C")  # always a copy: the caller's images stay as they are
     c = out[0, 0].copy()
-    shifted = np.flatnonzero(c)
-    if shifted.size == c.size:
-        out -= c
-    elif shifted.size:
-        out[:, :, shifted] -= c[shifted]
+    if c.any():
+        out -= c  # one broadcast subtraction (subtracting 0 is exact, so unshifted images stay as they are)
     return out, c
 
 
