@@ -53,6 +53,7 @@ _SUBMODULES = {
     "evaluation",
     "exercises",
     "figures",
+    "gallery",
     "information",
     "kernels",
     "metrics",

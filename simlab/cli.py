@@ -79,6 +79,8 @@ examples:
   simlab compare a.npy b.npy --data-range 255 --metric ssim pearson --json
   simlab rank letters:test:0 --dataset letters:train --metric pearson -k 5
   simlab rank my_digit.png --dataset digits --figure neighbours.png
+  simlab duplicates overlap:train overlap:test --exact
+  simlab duplicates notMNIST.pickle:train notMNIST.pickle:test --metric mse --threshold 0.005 --csv
 """
 
 
@@ -223,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--figure", metavar="OUT.png", type=_figure_path,
         help="save the query and its neighbours to this file (.png added if it has no suffix)",
     )
+    _add_duplicates(commands)
     return parser
 
 
@@ -632,7 +635,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    run, printer = (_run_compare, _print_compare) if args.command == "compare" else (_run_rank, _print_rank)
+    run, printer = {"compare": (_run_compare, _print_compare), "rank": (_run_rank, _print_rank),
+                    "duplicates": (_run_duplicates, _print_duplicates)}[args.command]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -650,6 +654,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.json:
             print(json.dumps(result, indent=2, allow_nan=False))
+        elif getattr(args, "csv", False):
+            _print_duplicates_csv(result)
         else:
             printer(result)
         sys.stdout.flush()
@@ -658,3 +664,134 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
         return 1
     return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# simlab duplicates A [B]: exact or near duplicates within one data set or across two
+
+
+def _add_duplicates(commands: Any) -> None:
+    dups = _add_command(
+        commands, "duplicates", "exact or near-duplicate images within a data set or across two",
+        "Find the pairs of identical (--exact) or near-identical images within data set A, or across A "
+        "and B (i in A, j in B), best first. A and B are data sets: a built-in name (overlap, "
+        "letters:test), a file (.npz, .npy stack, IDX, notMNIST pickle), a folder of images, or "
+        "FILE:SPLIT such as notMNIST.pickle:test. Near duplicates: the metric's score past the "
+        "threshold (MSE <= T, the others >= T).",
+    )
+    dups.add_argument("a", metavar="A", help="a data set: name, file, folder, or FILE:SPLIT")
+    dups.add_argument("b", metavar="B", nargs="?", default=None,
+                      help="a second data set: pairs across A and B (default: within A)")
+    dups.add_argument("--metric", "-m", default="mse", type=_metric_name, help="default: mse")
+    dups.add_argument("--threshold", "-t", type=_finite_float, default=None, metavar="T",
+                      help="default: simlab.duplicates.THRESHOLDS (mse 0.005, pearson 0.98, ssim 0.95, ...)")
+    dups.add_argument("--exact", action="store_true", help="identical pixels only (hashing; no metric)")
+    dups.add_argument("-n", type=_positive_int, default=20, help="pairs in the printed table (default: 20)")
+    output = dups.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON (every pair) instead of a table")
+    output.add_argument("--csv", action="store_true", help="print CSV (every pair) instead of a table")
+    dups.add_argument("--figure", metavar="OUT.png", type=_figure_path,
+                      help="save the first pairs side by side with their difference to this file")
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _duplicates_operand(text: str, what: str):
+    """A data set argument of ``duplicates``: as ``--dataset`` (NAME, FILE, FOLDER, or SOURCE:SPLIT)."""
+    if Path(text).expanduser().exists() or ":" not in text:
+        return _open_dataset(text, None, f"{what} {text}")
+    source, _, split = text.rpartition(":")
+    return _open_dataset(source, split or None, f"{what} {text}")
+
+
+def _run_duplicates(args: argparse.Namespace) -> dict[str, Any]:
+    from .duplicates import exact_duplicates, near_duplicates
+
+    if args.exact and (args.threshold is not None or args.metric != "mse"):
+        raise CLIError("--exact finds identical images and takes no --metric or --threshold: leave them out, "
+                       "or drop --exact for near duplicates")
+    ds_a = _duplicates_operand(args.a, "A")
+    ds_b = None if args.b is None else _duplicates_operand(args.b, "B")
+    if ds_b is not None and ds_a.images.shape[1:] != ds_b.images.shape[1:]:
+        shape_a, shape_b = ("x".join(map(str, d.images.shape[1:])) for d in (ds_a, ds_b))
+        raise CLIError(f"the images of A ({args.a!r}, {shape_a}) and B ({args.b!r}, {shape_b}) must have the "
+                       "same size: resize one set first")
+    if args.exact:
+        found = exact_duplicates(ds_a, ds_b)
+    else:
+        found = near_duplicates(ds_a, ds_b, metric=args.metric, threshold=args.threshold)
+    other = ds_a if ds_b is None else ds_b
+    files_a, files_b = getattr(ds_a, "files", None), getattr(other, "files", None)
+    pairs = []
+    for (i, j), score in zip(found.pairs.tolist(), found.scores.tolist()):
+        pairs.append({
+            "i": i, "j": j, "score": _number(score), "text": _fmt(score),
+            "class_i": ds_a.class_name(i), "class_j": other.class_name(j),
+            "file_i": None if files_a is None else str(files_a[i]),
+            "file_j": None if files_b is None else str(files_b[j]),
+        })
+    result = {
+        "command": "duplicates",
+        "a": {"argument": args.a, "name": ds_a.name, "size": len(ds_a)},
+        "b": None if ds_b is None else {"argument": args.b, "name": ds_b.name, "size": len(ds_b)},
+        "method": "exact" if args.exact else args.metric,
+        "threshold": found.threshold,
+        "more_similar": found.direction,
+        "counts": found.counts(),
+        "pairs": pairs,
+        "shown": args.n,
+        "figure": None,
+    }
+    if args.figure is not None:
+        from .gallery import pairs_figure
+
+        fig = pairs_figure(ds_a.images, other.images, found, k=8)
+        result["figure"] = _save_figure(fig, args.figure)
+    return result
+
+
+def _print_duplicates(result: dict[str, Any]) -> None:
+    a, b, c = result["a"], result["b"], result["counts"]
+    print(f"A: {a['argument']} ({a['size']} images)")
+    if b is not None:
+        print(f"B: {b['argument']} ({b['size']} images)")
+    if result["method"] == "exact":
+        rule = "identical pixels"
+    else:
+        rule = f"{result['method']} {'<=' if result['more_similar'] == 'lower' else '>='} {result['threshold']:g}"
+    if b is None:
+        who = f"{c['images']} of the {a['size']} images have a copy in the set"
+    else:
+        who = f"{c['b']} of the {b['size']} images of B have a copy in A ({c['a']} images of A)"
+    print(f"{rule}: {c['pairs']} pairs; {who}; {c['groups']} groups of copies\n")
+    if not result["pairs"]:
+        return
+    shown = result["pairs"][: result["shown"]]
+    with_files = any(p["file_i"] or p["file_j"] for p in shown)
+    header = ["rank", "i", "j", "score", "class i", "class j"] + (["file i", "file j"] if with_files else [])
+    rows = [[str(r + 1), str(p["i"]), str(p["j"]), p["text"], p["class_i"], p["class_j"]]
+            + ([_short(p["file_i"] or "", 40), _short(p["file_j"] or "", 40)] if with_files else [])
+            for r, p in enumerate(shown)]
+    print(_table(header, rows))
+    if len(result["pairs"]) > len(shown):
+        print(f"... the first {len(shown)} of {len(result['pairs'])} pairs (-n N for more; --json or --csv for all)")
+    if result["figure"]:
+        print(f"\nfigure saved to {result['figure']}")
+
+
+def _print_duplicates_csv(result: dict[str, Any]) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["i", "j", "score", "class_i", "class_j", "file_i", "file_j"])
+    for p in result["pairs"]:
+        writer.writerow([p["i"], p["j"], repr(p["score"]) if p["score"] is not None else "nan",
+                         p["class_i"], p["class_j"], p["file_i"] or "", p["file_j"] or ""])

@@ -614,10 +614,17 @@ def _rescore(stack_a: np.ndarray, stack_b: np.ndarray | None, pairs: np.ndarray,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant images: pearson is nan, never a pair
         if metric in ("ssim", "mutual_information", "normalized_mutual_information") and len(pairs):
+            # one scores() call per query image, on the side with fewer distinct images (the metrics
+            # are symmetric; only this pre-filter, with its 1e-9 margin, relies on it)
+            side = 0 if len(np.unique(pairs[:, 0])) <= len(np.unique(pairs[:, 1])) else 1
+            queries, stacks = (stack_a, other) if side == 0 else (other, stack_a)
+            order = np.lexsort((pairs[:, 1 - side], pairs[:, side]))
+            grouped = pairs[order]
             batch = np.empty(len(pairs))
-            starts = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])
+            starts = np.flatnonzero(np.r_[True, grouped[1:, side] != grouped[:-1, side]])
             for s, e in zip(starts, np.r_[starts[1:], len(pairs)]):
-                batch[s:e] = scores(stack_a[pairs[s, 0]], other[pairs[s:e, 1]], metric, progress=False, **extra)
+                batch[order[s:e]] = scores(queries[grouped[s, side]], stacks[grouped[s:e, 1 - side]], metric,
+                                           progress=False, **extra)
             lower, upper = batch - 1e-9, batch + 1e-9
             todo = np.flatnonzero(passes(lower) | passes(upper))
         for k in todo:
