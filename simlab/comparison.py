@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import information, structural
+from . import information
 from ._validation import _describe, as_pair, check_bins, check_choice, check_data_range, to_float
 from .information import DEFAULT_BINS
 from .metrics import METRICS
@@ -182,7 +182,7 @@ def compare(
     for name in names:
         info = METRICS[name]
         if name == "ssim":  # the mean and the map, in one pass
-            values[name], ssim_map = structural.ssim(a, b, data_range=data_range, full=True)
+            values[name], ssim_map = info.pair(a, b, data_range=data_range, full=True)
         elif name in ("mutual_information", "normalized_mutual_information"):  # one histogram for both
             if histogram is None:
                 histogram = information.joint_histogram(a, b, bins)
