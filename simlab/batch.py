@@ -205,6 +205,13 @@ def _setup(
     return kernel, stack, statistics_cache(images)
 
 
+def _is_query_stack(query: Any, images: Any) -> bool:
+    """A stack of queries (M, H, W) of the images' own shape (not, say, one image with a channel axis)."""
+    shape = np.shape(query.images if is_dataset(query) else query)
+    image_shape = np.shape(images.images if is_dataset(images) else images)[1:]
+    return len(shape) == 3 and shape[1:] == image_shape and len(image_shape) == 2
+
+
 def scores(
     query: Any,
     images: Any,
@@ -214,12 +221,13 @@ def scores(
     progress: bool | None = None,
     **metric_kwargs: Any,
 ) -> np.ndarray:
-    """A metric of one query image against every image of a stack.
+    """A metric of one query image (or of each of a stack of queries) against every image of a stack.
 
     Parameters
     ----------
-    query : array_like, shape (H, W)
-        The query image.
+    query : array_like, shape (H, W), or a stack of queries (M, H, W)
+        The query image; a stack of queries of the images' shape gives one row of scores each
+        (:func:`pairwise` of the queries and the images).
     images : array_like, shape (N, H, W), or a simlab Dataset
         The images to score. A ``Dataset`` supplies its ``data_range`` and keeps the per-image
         statistics of this metric (and these options) for the next query.
@@ -241,8 +249,9 @@ def scores(
 
     Returns
     -------
-    values : ndarray, shape (N,), float64
-        ``values[i]`` equals the pair function ``metric(query, images[i], ...)`` (within 1e-12).
+    values : ndarray, shape (N,) or (M, N), float64
+        ``values[i]`` equals the pair function ``metric(query, images[i], ...)`` (within 1e-12);
+        for a stack of queries, ``values[j, i]`` equals ``metric(query[j], images[i], ...)``.
 
     Notes
     -----
@@ -271,6 +280,8 @@ def scores(
     >>> int(np.argmax(s)), round(float(s[2]), 6)
     (2, 1.0)
     """
+    if _is_query_stack(query, images):
+        return pairwise(query, images, metric, data_range=data_range, progress=progress, **metric_kwargs)
     kernel, stack, cache = _setup(query, images, metric, data_range, metric_kwargs)
     show = _want_progress(progress, METRICS[metric].cost_us, stack.shape[0])
     with _one_blas_thread(stack.shape[0]):
@@ -307,13 +318,13 @@ def rank(
     Parameters
     ----------
     query, images, metric, data_range, progress, **metric_kwargs
-        As :func:`scores`.
+        As :func:`scores` (a stack of queries gives a list of rankings, one per query).
     k : int or None, default 10
         How many to return (all of them if None or larger than N).
 
     Returns
     -------
-    ranking : Ranking
+    ranking : Ranking, or a list of them for a stack of queries
         ``indices`` (k,) into ``images`` and their ``scores``, best first according to
         :data:`METRICS`; ties keep the images' order; ``nan`` scores (e.g. Pearson of a blank
         image) come last.
@@ -339,8 +350,9 @@ def rank(
     k = None if k is None else check_positive_int(k, "k")
     values = scores(query, images, metric, data_range=data_range, progress=progress, **metric_kwargs)
     key = -values if METRICS[metric].direction == "higher" else values
-    order = np.argsort(key, kind="stable")  # nan sorts last
-    order = order[:k]
+    order = np.argsort(key, axis=-1, kind="stable")[..., :k]  # nan sorts last
+    if values.ndim == 2:
+        return [Ranking(indices=o, scores=v[o], metric=metric) for o, v in zip(order, values)]
     return Ranking(indices=order, scores=values[order], metric=metric)
 
 

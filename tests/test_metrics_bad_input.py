@@ -190,7 +190,7 @@ def test_batch_query_and_images_are_checked():
                                          r"\(28, 27\)"):
         simlab.scores(A, np.stack([B[:, :27]]), "pearson")
     with pytest.raises(ValueError, match=r"query must be a 2-D grey-level image"):
-        simlab.scores(np.stack([A]), np.stack([B]), "pearson")
+        simlab.scores(np.stack([A, B], axis=-1), np.stack([B]), "pearson")  # not a stack of (28, 28) queries
     with pytest.raises(ValueError, match="images is empty"):
         simlab.scores(A, np.zeros((0, 28, 28)), "pearson")
 

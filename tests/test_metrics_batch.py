@@ -190,6 +190,47 @@ def test_progress_bar_can_be_forced_and_switched_off(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_shows_by_default_when_a_job_is_expected_to_take_seconds(capsys, monkeypatch):
+    import dataclasses
+
+    simlab.pairwise(STACK[:40], "ssim", data_range=1.0)  # 820 pairs, well under a second: no bar
+    assert capsys.readouterr().err == ""
+    slow = dataclasses.replace(simlab.METRICS["ssim"], cost_us=50_000.0)  # as if each pair took 50 ms
+    monkeypatch.setitem(simlab.METRICS, "ssim", slow)
+    simlab.pairwise(STACK[:40], "ssim", data_range=1.0)
+    assert "ssim pairwise" in capsys.readouterr().err
+    simlab.scores(QUERY, STACK, "ssim", data_range=1.0)  # 300 pairs x 50 ms
+    assert "ssim scores" in capsys.readouterr().err
+    simlab.pairwise(STACK[:40], "ssim", data_range=1.0, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("metric, options", CASES, ids=IDS)
+def test_pairwise_across_two_stacks_equals_the_pair_function(metric, options):
+    rows, cols = STACK[:5], LETTERS.images[2000:2007]
+    data_range = {"data_range": 1.0} if metric in ("ssim", "psnr") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = simlab.pairwise(rows, cols, metric, progress=False, **data_range, **options)
+        from_dataset = simlab.pairwise(rows, LETTERS[2000:2007], metric, progress=False, **options)  # a Dataset
+    expected = np.array([[_pair(metric, r, c, options) for c in cols] for r in rows])
+    assert got.shape == (5, 7)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(from_dataset, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["ssim", "pearson", "mse"])
+def test_scores_and_rank_of_a_stack_of_queries_give_one_row_each(metric):
+    queries = LETTERS.images[[1000, 2000, 3000]]
+    got = simlab.scores(queries, STACK, metric, data_range=1.0)
+    assert got.shape == (3, N)
+    for row, q in zip(got, queries):
+        np.testing.assert_allclose(row, simlab.scores(q, STACK, metric, data_range=1.0), rtol=0, atol=1e-12)
+    rankings = simlab.rank(queries, LETTERS, metric, k=4)
+    assert [r.indices[0] for r in rankings] == [1000, 2000, 3000]
+    assert rankings[1].indices.tolist() == simlab.rank(queries[1], LETTERS, metric, k=4).indices.tolist()
+
+
 def test_compare_gives_every_pair_function_as_a_table():
     a, b = LETTERS.images[0], LETTERS.images[1]
     result = simlab.compare(a, b, data_range=1.0, bins=8)
