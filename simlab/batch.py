@@ -1,13 +1,16 @@
-"""One query against many images, all pairs of a stack, and every metric for one pair.
+"""One query against many images, and all pairs of one or two stacks: the chunked engine.
 
 :func:`scores` computes a metric of one query against a whole stack, vectorised over chunks of
-images (bounded memory, no Python loop per image) with the same kernels the pair functions use
-(a pair is a stack of one), so ``scores(q, X)[i] == metric(q, X[i])`` up to rounding (< 1e-12).
+images (bounded memory, no Python loop per image) with the metric's fast kernel
+(:data:`simlab.METRICS` names it; :mod:`simlab.kernels` holds them), an implementation apart from
+the readable pair function and tested against it, so ``scores(q, X)[i] == metric(q, X[i])`` up
+to rounding (< 1e-12). :func:`rank` sorts those scores; :func:`pairwise` fills a matrix of them.
 Given a simlab ``Dataset``, the per-image statistics that do not depend on the query (standardised
 images for Pearson, digitised images and their entropies for MI, local means and variances for
 SSIM) are cached on the data set, keyed by the metric's parameters, so repeated queries (the live
 app's neighbour search, notebook 06's retrieval) only compute what involves the query. A
-``Dataset``'s images are read-only, so the cache cannot go stale.
+``Dataset``'s images are read-only, so the cache cannot go stale. Every metric for one pair is
+:func:`simlab.compare` (:mod:`simlab.comparison`).
 """
 
 from __future__ import annotations
@@ -256,8 +259,9 @@ def scores(
     Notes
     -----
     Chunks of 256 images are processed at a time, so extra memory stays bounded (under 16 MB)
-    whatever N is. The formulas are those of the pair functions (:func:`simlab.pearson`,
-    :func:`simlab.ssim`, :func:`simlab.mutual_information`, ...), applied to a stack.
+    whatever N is. The numbers are those of the pair functions (:func:`simlab.pearson`,
+    :func:`simlab.ssim`, :func:`simlab.mutual_information`, ...), computed by the metric's kernel
+    (:mod:`simlab.kernels`) for a whole chunk at once.
 
     With a ``Dataset``, the first query also stores what does not depend on the query, keyed by
     the options that change it: per 28x28 image, 6.3 kB for Pearson (the standardised image),
