@@ -1008,8 +1008,10 @@ METRIC_COLOURS: Mapping[str, str] = MappingProxyType({
 
 
 def _short_metric(name: str) -> str:
-    """'mutual_information' -> 'MI', 'normalized_mutual_information' -> 'NMI' (labels that fit)."""
-    return {"mutual_information": "MI", "normalized_mutual_information": "NMI"}.get(name, name)
+    """The metric's short label for figures (simlab.METRICS): 'mutual_information' -> 'MI'; other names as given."""
+    from .metrics import METRICS
+
+    return METRICS[name].label if name in METRICS else name
 
 
 @styled
