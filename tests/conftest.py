@@ -22,7 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,20 +202,55 @@ def _start(command: list[str], *, cwd: Path, log: Path, url: str, root: Path, pr
     return server
 
 
-def _voila(tmp_path: Path, notebook: Path) -> Server:
+def _voila(tmp_path: Path, notebook: Path, *options: str) -> Server:
     port = free_port()
     command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
+               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", *options]
     return _start(command, cwd=REPO, log=tmp_path / "voila.log", url=f"http://127.0.0.1:{port}",
                   root=notebook.parent, probe="/voila/static/voila.js")
 
 
+#: Preheated kernels in the tests' Voilà servers: voila.json keeps a class's worth (30), which a test
+#: that opens one or two pages does not need (the command line overrides the file).
+TEST_POOL_SIZE = 2
+
+
 @pytest.fixture
 def voila_server(tmp_path: Path, notebooks_copy: Path) -> Iterator[Server]:
-    """Voilà serving notebook 05 (from a temporary copy), with the repository's voila.json."""
-    server = _voila(tmp_path, notebooks_copy / "05_compare_live.ipynb")
+    """Voilà serving notebook 05 (from a temporary copy), with the repository's voila.json.
+
+    Its preheated pool is cut to :data:`TEST_POOL_SIZE` kernels.
+    """
+    server = _voila(tmp_path, notebooks_copy / "05_compare_live.ipynb",
+                    f"--VoilaConfiguration.default_pool_size={TEST_POOL_SIZE}")
     yield server
     _stop(server.process)
+
+
+def _kernel_ids(server: Server) -> set[str]:
+    import psutil
+
+    found = set()
+    try:
+        children = psutil.Process(server.process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return found
+    for child in children:
+        try:
+            arguments = child.cmdline()
+        except psutil.Error:
+            continue
+        for argument in arguments:
+            name = os.path.basename(argument)
+            if name.startswith("kernel-") and name.endswith(".json"):
+                found.add(name[len("kernel-"):-len(".json")])
+    return found
+
+
+@pytest.fixture
+def running_kernels() -> Callable[[Server], set[str]]:
+    """A function giving the ids of the kernels a server runs now (from their connection files' names)."""
+    return _kernel_ids
 
 
 def _lab_settings(folder: Path) -> Path:
