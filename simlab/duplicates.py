@@ -40,7 +40,8 @@ import numpy as np
 
 from ._validation import as_stack, check_choice, check_data_range, check_positive_int, dtype_data_range
 
-__all__ = ["THRESHOLDS", "Copies", "Duplicates", "exact_duplicates", "ground_truth", "near_duplicates"]
+__all__ = ["THRESHOLDS", "Copies", "Duplicates", "exact_duplicates", "ground_truth", "near_duplicates",
+           "precision_recall"]
 
 #: Suggested thresholds for near-duplicates of 28x28 images in [0, 1] (notebook 07 measures what
 #: each one finds and misses on the built-in ``notmnist`` data): ``score <= t`` for MSE, ``score >= t``
@@ -864,3 +865,50 @@ def ground_truth(name: str = "overlap") -> Copies:
         if "source" not in npz.files:
             raise ValueError(f"the built-in {name!r} records no copies: use 'overlap', which is made with copies")
         return Copies(npz["source"], npz["copy"], npz["split"])
+
+
+def precision_recall(found: Duplicates, true_pairs: Any, thresholds: Any) -> dict[str, np.ndarray]:
+    """Precision and recall of a search against the true pairs, as the threshold moves.
+
+    Parameters
+    ----------
+    found : Duplicates
+        A search at the loosest threshold of interest (its pairs are a superset of every stricter one's).
+    true_pairs : array_like of int, shape (n, 2)
+        The pairs that really are copies (e.g. ``ground_truth().pairs("train", "test")``).
+    thresholds : array_like of float
+        Thresholds at least as strict as ``found.threshold``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``threshold``, ``pairs`` (reported at each threshold), ``hits`` (of them true), ``precision``
+        (hits / pairs; 1.0 when nothing is reported) and ``recall`` (hits / number of true pairs).
+
+    Notes
+    -----
+    With :math:`F_t` the pairs reported at threshold :math:`t` and :math:`T` the true pairs,
+    precision :math:`= |F_t \\cap T| / |F_t|` and recall :math:`= |F_t \\cap T| / |T|`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.zeros((3, 2, 2)); images[1, 0, 0] = 0.1; images[2] = 1.0
+    >>> found = near_duplicates(images, metric="mse", threshold=1.0)
+    >>> curve = precision_recall(found, [[0, 1]], [0.001, 0.01, 1.0])
+    >>> curve["pairs"].tolist(), curve["precision"].round(2).tolist(), curve["recall"].tolist()
+    ([0, 1, 3], [1.0, 1.0, 0.33], [0.0, 1.0, 1.0])
+    """
+    true = {tuple(p) for p in np.asarray(true_pairs, dtype=np.int64).reshape(-1, 2).tolist()}
+    is_true = np.array([tuple(p) in true for p in found.pairs.tolist()], dtype=bool)
+    thresholds = np.asarray(thresholds, dtype=np.float64)
+    if found.direction == "lower":
+        passing = found.scores[None, :] <= thresholds[:, None]
+    else:
+        passing = found.scores[None, :] >= thresholds[:, None]
+    pairs = passing.sum(axis=1)
+    hits = (passing & is_true).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(pairs > 0, hits / np.maximum(pairs, 1), 1.0)
+    recall = hits / max(len(true), 1)
+    return {"threshold": thresholds, "pairs": pairs, "hits": hits, "precision": precision, "recall": recall}

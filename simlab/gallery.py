@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from .duplicates import THRESHOLDS, Duplicates, _direction, _operands, near_duplicates
+from .figures import ACCENT, new_figure, styled
 
-__all__ = ["GalleryApp", "SLIDERS", "gallery", "pairs_figure"]
+__all__ = ["GalleryApp", "SLIDERS", "gallery", "pairs_figure", "score_distributions", "threshold_curves"]
 
 #: Slider range of each metric: (min, max, step). The search runs once at the loose end.
 SLIDERS = {
@@ -313,4 +314,78 @@ def pairs_figure(images_a: Any, images_b: Any, found: Duplicates, *, k: int = 8,
     rule = "identical pixels" if found.metric == "exact" else (
         f"{found.metric} {'≤' if found.direction == 'lower' else '≥'} {found.threshold:.4g}")
     fig.suptitle(title or f"{len(found)} pairs with {rule}; the first {shown} shown")
+    return fig
+
+
+@styled
+def score_distributions(same: Any, different: Any, *, marks: Any = None, title: str | None = None) -> Any:
+    """Histograms of each metric's scores for same-class and different-class pairs, drawn together.
+
+    Parameters
+    ----------
+    same, different : mapping of metric name to array of scores
+    marks : mapping of metric name to float, optional
+        A threshold to draw as a dashed line (e.g. ``{"pearson": 0.98}``).
+    title : str, optional
+
+    Returns
+    -------
+    SimlabFigure
+    """
+    names = list(same)
+    columns = 3
+    rows = -(-len(names) // columns)
+    fig, axes = new_figure(rows, columns, figsize=(12.5, 3.3 * rows + 0.6), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        s, d = np.asarray(same[name], float), np.asarray(different[name], float)
+        s, d = s[np.isfinite(s)], d[np.isfinite(d)]
+        edges = np.histogram_bin_edges(np.r_[s, d], bins=40)
+        ax.hist(d, bins=edges, density=True, alpha=0.55, color="#1a73e8", label="different letter")
+        ax.hist(s, bins=edges, density=True, alpha=0.55, color=ACCENT, label="same letter")
+        if marks and name in marks:
+            ax.axvline(marks[name], color="k", ls="--", lw=1.5, label=f"{marks[name]:g}")
+        ax.set_title(_display_name(name))
+        ax.set_yticks([])
+    for ax in axes.ravel()[len(names):]:
+        ax.set_axis_off()
+    axes.ravel()[0].legend(loc="upper right", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def threshold_curves(curves: Any, *, chosen: Any = None, title: str | None = None) -> Any:
+    """Precision and recall of each metric's near-duplicate search as its threshold moves.
+
+    Parameters
+    ----------
+    curves : mapping of metric name to the dict of :func:`simlab.duplicates.precision_recall`
+    chosen : mapping of metric name to float, optional
+        The threshold chosen for each metric, drawn as a dashed line.
+    title : str, optional
+
+    Returns
+    -------
+    SimlabFigure
+    """
+    names = list(curves)
+    columns = 3
+    rows = -(-len(names) // columns)
+    fig, axes = new_figure(rows, columns, figsize=(12.5, 3.3 * rows + 0.6), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        c = curves[name]
+        ax.plot(c["threshold"], c["precision"], lw=2.5, color="#1a73e8", label="precision")
+        ax.plot(c["threshold"], c["recall"], lw=2.5, color=ACCENT, label="recall")
+        if chosen and name in chosen:
+            ax.axvline(chosen[name], color="k", ls="--", lw=1.5, label=f"chosen {chosen[name]:g}")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(_display_name(name))
+        ax.set_xlabel("threshold")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower left", fontsize=9)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
     return fig
