@@ -1,6 +1,6 @@
-"""The simlab command line: compare two images, or find an image's nearest neighbours in a data set.
+"""The simlab command line: compare two images, find an image's nearest neighbours, find duplicates.
 
-Run ``simlab --help`` (or ``python -m simlab --help``). Two sub-commands:
+Run ``simlab --help`` (or ``python -m simlab --help``). Three sub-commands:
 
 ``simlab compare A B``
     every metric of :data:`simlab.METRICS` (or those named with ``--metric``) for one pair, as a
@@ -9,6 +9,11 @@ Run ``simlab --help`` (or ``python -m simlab --help``). Two sub-commands:
 ``simlab rank QUERY``
     the ``-k`` most similar images of a data set (``--dataset``, default ``letters``) by one metric,
     with their index, class and score.
+``simlab duplicates A [B]``
+    identical (``--exact``, by hashing) or near-identical images (``--metric``, ``--threshold``)
+    within data set A or across A and B, best first, as a table, ``--json`` or ``--csv``; folder data
+    sets list file names; ``--figure`` saves the first pairs and their differences
+    (:func:`simlab.exact_duplicates`, :func:`simlab.near_duplicates`).
 
 An image argument is either a file or a reference into a data set:
 
