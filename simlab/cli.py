@@ -28,34 +28,38 @@ An image argument is either a file or a reference into a data set:
 ``notMNIST.pickle:test:0``                 image 0 of the test split of a notMNIST pickle
 ========================================  =====================================================
 
-Data range. Every input is scaled to a common range of 1 before it is compared, so SSIM and PSNR
-use ``data_range=1`` and MSE is in units of the full range squared: data-set images already are in
-[0, 1]; image files are divided by their bit depth's maximum (255 for 8-bit, 65535 for 16-bit);
-integer ``.npy`` arrays by the span of their dtype (:func:`simlab._validation.dtype_data_range`).
-A float ``.npy`` array carries no range, so it needs ``--data-range R`` (the span its values can
-take: 1.0 for [0, 1], 255 for 0..255) and is divided by R. Pearson, SSIM and PSNR do not change
-under this common scaling; MSE is divided by the range squared. MI and NMI are computed on the
-unscaled arrays (a uint8 PNG as uint8), so they equal :func:`simlab.mutual_information` on the same
-pixels: scaling does not change MI mathematically, but dividing by 255 can move pixels that lie on a
-bin edge into the neighbouring bin.
+Data range. Every input, whichever way it arrives (an image file, a 2-D ``.npy``, a data-set
+reference into a built-in, a file or a folder), is scaled to [0, 1] by simlab's one scaling rule,
+:func:`simlab._io.to_unit`, the rule :func:`simlab.load_dataset` uses: ``--data-range R`` divides
+every input by R (an input with values outside 0..R is refused); without it integers are judged by
+their values (all in 0..255: / 255; in 0..65535: / 65535; int8 / int16 with negative values: by
+their dtype's span), floats in [0, 1] are kept, notMNIST's [-0.5, 0.5] is shifted by 0.5, and other
+floats need ``--data-range`` (a data set of them is min-max scaled as a whole). Every metric is
+then computed on these images with ``data_range=1``, so the same pixels give the same numbers by
+every route, and MSE is in units of the range squared.
 
 Errors in what the user typed or in the files it names (a missing file, a bad reference, a shape
-mismatch, an unknown metric, a bad number, ``--bins`` above 1024, a refused or damaged pickle, a
+mismatch, an unknown metric, a bad number, ``--bins`` above MAX_BINS, a refused or damaged pickle, a
 complex array, a ``--figure`` that is empty or a folder) print one line, ``simlab: error: ...``, to
 stderr and exit with status 2. A bug in simlab itself shows its traceback (exit status 1). When the
-reader of the output goes away (``simlab rank ... | head -1``) the command stops quietly.
+reader of the output goes away (``simlab rank ... | head -1``) the command stops quietly; Ctrl-C
+prints ``simlab: interrupted`` and exits with status 130 at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import pickle
+import re
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -64,24 +68,30 @@ import numpy as np
 
 __all__ = ["CLIError", "Operand", "build_parser", "load_operand", "main", "parse_dataset_argument"]
 
+from ._io import IMAGE_SUFFIXES  # the one list of image suffixes, the folder loader's
+from .information import MAX_BINS  # the one limit on bins, the Python API's
+
 PROG = "simlab"
-#: Largest ``--bins``: a joint histogram of MAX_BINS**2 cells (8 MB), far more than the pixels of
-#: most images (784 for 28x28), so more bins only add estimation bias (see simlab.information).
-MAX_BINS = 1024
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
 _EPILOG = """\
 image arguments (A, B, QUERY):
-  photo.png, scan.jpg        an image file (converted to grey, scaled to [0, 1])
-  image.npy                  a 2-D array (a float array needs --data-range)
+  photo.png, scan.pgm        an image file (converted to grey)
+  image.npy                  a 2-D array
   letters:12, digits:5       image 12 of a built-in data set; letters:test:0 for a split
   data.npz:3                 image 3 of a data-set file (.npz, .npy stack, IDX, folder)
   notMNIST.pickle:test:0     image 0 of the test split of a notMNIST pickle
 
+data range (one rule for every input, as simlab.load_dataset):
+  --data-range R             every input is divided by R (values outside 0..R: refused)
+  integers                   all in 0..255: / 255; all in 0..65535: / 65535 (so an 8-bit PNG, a
+                             16-bit PNG and an int64 .npy of the same values give the same numbers)
+  floats                     in [0, 1]: kept; other floats need --data-range
+  every metric is computed on these [0, 1] images with data_range=1
+
 examples:
   simlab compare letters:0 letters:1
   simlab compare a.png b.png --figure pair.png
-  simlab compare a.npy b.npy --data-range 255 --metric ssim pearson --json
+  simlab compare a.npy b.npy --data-range 255 --json --metric ssim pearson
   simlab rank letters:test:0 --dataset letters:train --metric pearson -k 5
   simlab rank my_digit.png --dataset digits --figure neighbours.png
   simlab duplicates overlap:train overlap:test --exact
@@ -160,8 +170,23 @@ def _metric_name(text: str) -> str:
     from .metrics import METRICS
 
     if text not in METRICS:
+        if any(ch in text for ch in ":./\\~"):  # an image argument read as a metric name
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a metric ({', '.join(METRICS)}): --metric/-m reads every word after it up to "
+                f"the next option, so the images that follow it were taken as metric names; put the images "
+                f"before it: simlab compare A B -m ssim"
+            )
         raise argparse.ArgumentTypeError(f"unknown metric {text!r}: choose from {', '.join(METRICS)}")
     return text
+
+
+def _win_size(text: str) -> int:
+    value = _positive_int(text)
+    if value < 3 or value % 2 == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected an odd window side >= 3 (SSIM's default is 7), got {value}"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -206,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--bins", type=_bins, default=None,
         help=f"histogram bins for mutual information, 1..{MAX_BINS} (default: simlab's, 16)",
     )
+    _add_win_size(compare)
     compare.add_argument(
         "--figure", metavar="OUT.png", type=_figure_path,
         help="save the two images, their difference and the SSIM map to this file (.png added if it "
@@ -225,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rank.add_argument("--metric", "-m", default="ssim", type=_metric_name, help="default: ssim")
     rank.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (default: 10)")
+    _add_win_size(rank)
     _add_common(rank)
     rank.add_argument(
         "--figure", metavar="OUT.png", type=_figure_path,
@@ -241,10 +268,23 @@ def _add_command(commands: Any, name: str, summary: str, description: str) -> ar
     )
 
 
+def _add_win_size(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--win-size", type=_win_size, default=None, metavar="N",
+        help="SSIM's window side, odd, >= 3 (default 7); SSIM needs images at least NxN",
+    )
+
+
 def _add_common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--data-range", type=_positive_float, default=None, metavar="R",
-        help="span of the values of float .npy inputs (1.0 for [0, 1], 255 for 0..255)",
+        help="the span the input values can take (255 for 0..255, 4095 for 12-bit): every input is divided "
+        "by R; default: the rule below",
+    )
+    sub.add_argument(
+        "--labels", metavar="FILE", default=None,
+        help="the IDX labels file of an IDX images file whose labels file is not beside it under the "
+        "standard name",
     )
     sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -255,18 +295,17 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
 
 @dataclass
 class Operand:
-    """One image argument, loaded: the image scaled to a range of 1, and where it came from."""
+    """One image argument, loaded: the image scaled to [0, 1] by the one rule, and where it came from."""
 
     text: str
     image: np.ndarray
     source: str
+    scaling: str = ""
     label: int | None = None
     class_name: str | None = None
     dataset: str | None = None
     split: str | None = None
     index: int | None = None
-    scaled_by: float = 1.0
-    raw: np.ndarray | None = None  # the image before scaling, in its own dtype (for MI and NMI)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON description (without the pixels)."""
@@ -279,7 +318,7 @@ class Operand:
             "label": self.label,
             "class": self.class_name,
             "shape": list(self.image.shape),
-            "scaled_by": self.scaled_by,
+            "scaling": self.scaling,
         }
 
 
@@ -287,8 +326,18 @@ def _looks_like_path(text: str) -> bool:
     return any(ch in text for ch in "/\\.~")
 
 
-def _read_image_file(path: Path) -> tuple[np.ndarray, float | None]:
-    """A grey image from a PNG/JPEG/... file in its own dtype, and the span of its values (None if unknown).
+def _cli_words(message: Any) -> str:
+    """A message of the Python API in the command line's words (``data_range=`` -> ``--data-range``)."""
+    text = _one_line(message)
+    text = re.sub(r"\bdata_range=([0-9][0-9.eE+-]*)", r"--data-range \1", text)
+    text = re.sub(r"\bpass data_range\b", "pass --data-range", text)
+    text = re.sub(r"\blabels='([^']*)'", r"--labels \1", text)
+    text = re.sub(r"\b(leave|without) data_range\b", r"\1 --data-range", text)
+    return text.replace("labels= is only used", "--labels is only used")
+
+
+def _read_image_file(path: Path) -> np.ndarray:
+    """A grey image from a PNG/JPEG/PGM/... file in its own dtype and values.
 
     Read as :func:`simlab.load_dataset` reads a folder of images: colour -> ITU-R 601 luma,
     transparency composited onto white, 16-bit and 32-bit values kept.
@@ -296,24 +345,28 @@ def _read_image_file(path: Path) -> tuple[np.ndarray, float | None]:
     from ._io import _read_grey
 
     try:
-        arr, _ = _read_grey(path)
+        return _read_grey(path)[0]
     except ValueError as exc:
         raise CLIError(_one_line(exc)) from None
-    if arr.dtype == np.uint8:
-        return arr, 255.0
-    if arr.dtype.kind in "iu":  # 16-bit files, or 32-bit integer grey holding 16-bit values
-        return arr, (65535.0 if arr.min() >= 0 and arr.max() <= 65535 else None)
-    return arr, None
 
 
-def _read_npy(path: Path, text: str) -> tuple[np.ndarray, float | None]:
-    from ._validation import dtype_data_range
+def _read_npy(path: Path, text: str) -> np.ndarray:
+    """One 2-D image from a ``.npy`` file (its header checked before anything is allocated)."""
+    from ._io import _Budget, _read_npy_stream
 
     try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
+        with _Budget(path) as f:
+            arr = _read_npy_stream(f, path, repr(text))
+    except (OSError, EOFError) as exc:
         raise CLIError(f"cannot read {text!r} as a .npy array: {_one_line(exc)}") from None
-    if arr.ndim == 3:
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]  # (H, W, 1): one grey image with a channel axis
+    elif arr.ndim == 3 and arr.shape[-1] <= 4 and arr.shape[0] >= 8:
+        h, w, c = arr.shape
+        todo = ("convert it to grey first and save that, e.g. np.save(path, skimage.color.rgb2gray(x))" if c >= 3
+                else "save its first channel, x[..., 0]")
+        raise CLIError(f"{text!r} holds one {'colour ' if c >= 3 else ''}image of {h}x{w} with {c} channels: {todo}")
+    elif arr.ndim == 3:
         raise CLIError(
             f"{text!r} holds a stack of {arr.shape[0]} images of {arr.shape[1]}x{arr.shape[2]}: "
             f"pick one, e.g. {text}:0"
@@ -327,7 +380,7 @@ def _read_npy(path: Path, text: str) -> tuple[np.ndarray, float | None]:
         raise CLIError(
             f"{text!r} must hold one 2-D grey image, got an array of shape {arr.shape} and dtype {arr.dtype}"
         )
-    return arr, dtype_data_range(arr.dtype)
+    return arr
 
 
 def _split_reference(text: str) -> tuple[str, str | None, str]:
@@ -346,21 +399,35 @@ def _split_reference(text: str) -> tuple[str, str | None, str]:
     return head, None, index
 
 
-def _open_dataset(source: str, split: str | None, what: str):
-    from .datasets import load_dataset
+def _open_dataset(source: str, split: str | None, what: str, data_range: float | None = None,
+                  labels: str | None = None):
+    from .datasets import BUILTINS, load_dataset
 
     if _looks_like_path(source) and not Path(source).expanduser().exists():
         raise CLIError(f"{what}: no such file or folder {source!r}")
     target = str(Path(source).expanduser()) if _looks_like_path(source) else source
+    if target in BUILTINS:  # a built-in has its own labels (--labels is for an IDX images file)
+        labels = None
     try:
-        return load_dataset(target, split=split) if split is not None else load_dataset(target)
+        ds = load_dataset(target, labels=labels, data_range=data_range)
     except CLIError:
         raise
     except _USER_ERRORS as exc:
-        raise CLIError(f"{what}: {_one_line(exc)}") from None
+        raise CLIError(f"{what}: {_cli_words(exc)}") from None
+    if split is None:
+        return ds
+    if ds.split is None:
+        raise CLIError(
+            f"{what}: {source!r} has no train/valid/test split, so ':{split}' cannot be chosen: "
+            f"leave ':{split}' out"
+        )
+    present = list(dict.fromkeys(ds.split.tolist()))
+    if split not in present:
+        raise CLIError(f"{what}: unknown split {split!r} of {source!r}: choose one of {', '.join(present)}")
+    return ds[ds.split == split]
 
 
-def parse_dataset_argument(text: str):
+def parse_dataset_argument(text: str, data_range: float | None = None, labels: str | None = None):
     """Load ``--dataset``: a built-in name, a file or folder, or ``NAME_OR_PATH:SPLIT``.
 
     Examples
@@ -370,13 +437,13 @@ def parse_dataset_argument(text: str):
     (28, 28)
     """
     if Path(text).expanduser().exists() or ":" not in text:
-        return _open_dataset(text, None, f"--dataset {text}")
+        return _open_dataset(text, None, f"--dataset {text}", data_range, labels)
     source, _, split = text.rpartition(":")
-    return _open_dataset(source, split or None, f"--dataset {text}")
+    return _open_dataset(source, split or None, f"--dataset {text}", data_range, labels)
 
 
-def load_operand(text: str, data_range: float | None = None) -> Operand:
-    """Load one image argument (a file or a data-set reference) and scale it to a range of 1.
+def load_operand(text: str, data_range: float | None = None, labels: str | None = None) -> Operand:
+    """Load one image argument (a file or a data-set reference) and scale it to [0, 1] by the one rule.
 
     Parameters
     ----------
@@ -384,12 +451,16 @@ def load_operand(text: str, data_range: float | None = None) -> Operand:
         ``photo.png``, ``image.npy``, ``letters:12``, ``letters:test:0``, ``data.npz:3``,
         ``notMNIST.pickle:test:0``...
     data_range : float, optional
-        The span of the values of a float ``.npy`` array (which carries no range of its own).
+        The span the input's values can take (``--data-range``): the input is divided by it.
+        Default: simlab's rule (:func:`simlab._io.to_unit`), as :func:`simlab.load_dataset` applies it.
+    labels : str, optional
+        The IDX labels file of a referenced IDX images file with a non-standard name (``--labels``).
 
     Returns
     -------
     Operand
-        ``image`` is a float64 2-D array divided by its data range (so its range is 1).
+        ``image`` is a float32 2-D array in [0, 1] (as a Dataset holds it), the same whichever way the
+        pixels arrive.
 
     Raises
     ------
@@ -399,20 +470,26 @@ def load_operand(text: str, data_range: float | None = None) -> Operand:
     Examples
     --------
     >>> op = load_operand("digits:5")
-    >>> op.image.shape, op.scaled_by, op.index
-    ((28, 28), 1.0, 5)
+    >>> op.image.shape, op.scaling, op.index
+    ((28, 28), 'uint8 / 255', 5)
     """
+    from ._io import to_unit
+
     path = Path(text).expanduser()
     if path.is_file():
         suffix = path.suffix.lower()
-        if suffix in _IMAGE_SUFFIXES:
-            image, span = _read_image_file(path)
+        if suffix in IMAGE_SUFFIXES:
+            raw = _read_image_file(path)
         elif suffix == ".npy":
-            image, span = _read_npy(path, text)
+            raw = _read_npy(path, text)
         else:
             raise CLIError(f"{text!r} is a data-set file: add the index of one image, e.g. {text}:0")
-        source = "image file" if suffix in _IMAGE_SUFFIXES else "npy"
-        return _scaled(Operand(text=text, image=image, source=source), span, data_range)
+        try:
+            unit, how = to_unit(raw[None], data_range, repr(text), single=True)
+        except (ValueError, TypeError) as exc:
+            raise CLIError(_cli_words(exc)) from None
+        source = "image file" if suffix in IMAGE_SUFFIXES else "npy"
+        return Operand(text=text, image=unit[0], source=source, scaling=how)
     if path.is_dir():
         raise CLIError(f"{text!r} is a folder: add the index of one of its images, e.g. {text}:0")
 
@@ -424,35 +501,33 @@ def load_operand(text: str, data_range: float | None = None) -> Operand:
             f"{text!r}: the part after the last ':' must be an image index (a whole number), "
             f"got {index_text!r}; e.g. letters:12"
         ) from None
-    ds = _open_dataset(source, split, text)
+    ds = _open_dataset(source, split, text, data_range, labels)
     if not 0 <= index < len(ds):
         raise CLIError(f"{text!r}: index {index} is out of range, {ds.name} has {len(ds)} images (0..{len(ds) - 1})")
-    op = Operand(
-        text=text, image=np.asarray(ds[index], dtype=np.float64), raw=ds[index], source="dataset", dataset=ds.name,
-        split=split, index=index, label=int(ds.labels[index]), class_name=str(ds.class_name(index)),
+    return Operand(
+        text=text, image=ds[index], source="dataset", scaling=ds.normalization,
+        dataset=ds.name, split=split, index=index, label=int(ds.labels[index]), class_name=str(ds.class_name(index)),
     )
-    return _scaled(op, float(ds.data_range), None)
 
 
-def _scaled(op: Operand, span: float | None, data_range: float | None) -> Operand:
-    if span is None:
-        if data_range is None:
-            raise CLIError(
-                f"{op.text!r} holds float values whose range simlab cannot know: pass --data-range "
-                "(1.0 for values in [0, 1], 255 for 0..255, or the span your values can take)"
-            )
-        span = data_range
-    if op.raw is None:
-        op.raw = op.image
-    with np.errstate(over="ignore"):
-        op.image = np.asarray(op.image, dtype=np.float64) / span
-    if not np.isfinite(op.image).all() and np.isfinite(np.asarray(op.raw, dtype=np.float64)).all():
+def _check_ssim_fits(shape: tuple[int, ...], names: Sequence[str], win_size: int | None) -> None:
+    """SSIM compares win_size x win_size windows: refuse images smaller than that, saying what to do."""
+    if "ssim" not in names:
+        return
+    side = 7 if win_size is None else win_size
+    if min(shape) >= side:
+        return
+    size = f"{shape[0]}x{shape[1]}"
+    if min(shape) < 3:
         raise CLIError(
-            f"{op.text!r}: --data-range {data_range:g} is too small for its values (dividing by it overflows): "
-            "pass the span the values can take"
+            f"SSIM needs images of at least 3x3 pixels (7x7 with its default window), these are {size}: "
+            "leave ssim out, e.g. -m pearson mse"
         )
-    op.scaled_by = float(span)
-    return op
+    largest = min(shape) - (1 - min(shape) % 2)
+    raise CLIError(
+        f"SSIM compares {side}x{side} windows, so it needs images of at least {side}x{side}; these are {size}: "
+        f"pass --win-size {largest} (odd, >= 3), or leave ssim out (-m pearson mse ...)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -497,24 +572,30 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
     from .comparison import compare
     from .metrics import METRICS
 
-    a = load_operand(args.a, args.data_range)
-    b = load_operand(args.b, args.data_range)
+    a = load_operand(args.a, args.data_range, args.labels)  # --labels: for a referenced IDX images file
+    b = load_operand(args.b, args.data_range, args.labels)
     if a.image.shape != b.image.shape:
         raise CLIError(
             f"A and B must have the same shape, got {a.image.shape} ({args.a}) and {b.image.shape} "
             f"({args.b}): crop or resize one of them first"
         )
     names = list(dict.fromkeys(args.metrics)) if args.metrics else list(METRICS)
+    _check_ssim_fits(a.image.shape, names, args.win_size)
     extra = {} if args.bins is None else {"bins": args.bins}
     figure = args.figure is not None
-    # MI and NMI on the unscaled arrays (see _ON_RAW), the others on the common scale; with
-    # --figure also what the panel draws (SSIM map, MSE, joint histogram): each computed once
-    on_raw = [n for n in names if n in _ON_RAW] or (["mutual_information"] if figure else [])
-    on_scaled = [n for n in names if n not in _ON_RAW]
-    on_scaled += [n for n in ("ssim", "mse") if figure and n not in on_scaled]
-    scaled = compare(a.image, b.image, data_range=1.0, metrics=on_scaled, **extra) if on_scaled else None
-    raw = compare(a.raw, b.raw, metrics=on_raw, **extra) if on_raw else None
-    values = {**(scaled.values if scaled else {}), **(raw.values if raw else {})}
+    # every metric on the images as the one scaling rule gives them, so the same pixels give the same
+    # numbers by every route; with --figure also what the panel draws (SSIM map, MSE, joint histogram),
+    # each computed once
+    wanted = names + [n for n in ("ssim", "mse", "mutual_information") if figure and n not in names]
+    own_window = args.win_size is not None and "ssim" in wanted  # SSIM with --win-size, computed apart
+    rest = [n for n in wanted if not (own_window and n == "ssim")]
+    pieces = compare(a.image, b.image, data_range=1.0, metrics=rest or ["mse"], **extra)
+    if own_window:
+        from .structural import ssim
+
+        value, ssim_map = ssim(a.image, b.image, data_range=1.0, win_size=args.win_size, full=True)
+        pieces = replace(pieces, values={**pieces.values, "ssim": value}, ssim_map=ssim_map)
+    values = pieces.values
     result = {
         "command": "compare",
         "a": a.as_dict(),
@@ -530,18 +611,9 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
     if args.figure is not None:
         from .figures import pair_panel
 
-        # the panel's histogram is the one MI was computed from, its edges on the common scale
-        counts, edges_a, edges_b = raw.joint_histogram
-        pieces = replace(scaled, values=values, joint_histogram=(counts, edges_a / a.scaled_by, edges_b / b.scaled_by))
         fig = pair_panel(a.image, b.image, data_range=1.0, comparison=pieces, titles=(_short(a.text), _short(b.text)))
         result["figure"] = _save_figure(fig, args.figure)
     return result
-
-
-# MI and NMI are computed on the unscaled arrays, as the Python API gives them on the same files:
-# scaling does not change MI mathematically, but dividing by the range moves pixels that lie on a
-# bin edge (e.g. integer values with edges on integers) into the neighbouring bin.
-_ON_RAW = ("mutual_information", "normalized_mutual_information")
 
 
 def _print_compare(result: dict[str, Any]) -> None:
@@ -565,14 +637,16 @@ def _run_rank(args: argparse.Namespace) -> dict[str, Any]:
     from .metrics import METRICS
 
     query = load_operand(args.query, args.data_range)
-    ds = parse_dataset_argument(args.dataset)
+    ds = parse_dataset_argument(args.dataset, args.data_range, args.labels)
     if tuple(ds.images.shape[1:]) != query.image.shape:
         raise CLIError(
             f"QUERY {args.query!r} is {query.image.shape[0]}x{query.image.shape[1]} but the images of "
             f"{args.dataset!r} are {ds.images.shape[1]}x{ds.images.shape[2]}: resize the query first"
         )
     k = min(args.k, len(ds))
-    found = rank(query.image, ds, metric=args.metric, k=k, progress=False)
+    _check_ssim_fits(query.image.shape, [args.metric], args.win_size)
+    options = {} if args.win_size is None or args.metric != "ssim" else {"win_size": args.win_size}
+    found = rank(query.image, ds, metric=args.metric, k=k, progress=False, **options)
     neighbours = [
         {
             "rank": r + 1,
@@ -638,8 +712,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     {...
     0
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    with _exit_on_interrupt():
+        return _main(args)
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    """Ctrl-C: one line and exit status 130 at once (the metric's worker threads are not waited for)."""
+    try:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(128 + signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _exit_on_interrupt() -> Iterator[None]:
+    """While a command runs, Ctrl-C stops it with one line and status 130 (not a traceback)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield  # signals only reach the main thread; a Ctrl-C its parent told it to ignore stays ignored
+        return
+    previous = signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _main(args: argparse.Namespace) -> int:
     run, printer = {"compare": (_run_compare, _print_compare), "rank": (_run_rank, _print_rank),
                     "duplicates": (_run_duplicates, _print_duplicates)}[args.command]
     with warnings.catch_warnings(record=True) as caught:
@@ -648,10 +748,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run(args)
         # CLIError: what the user typed; the others: the loaders' and the library's input checks
         except (CLIError, *_USER_ERRORS) as exc:
-            print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+            print(f"{PROG}: error: {_cli_words(exc)}", file=sys.stderr)
             return 2
         except MemoryError:
-            print(f"{PROG}: error: out of memory: use a smaller data set or fewer --bins", file=sys.stderr)
+            todo = ("use a smaller data set (e.g. its test split, --dataset NAME:test)" if args.command == "rank"
+                    else "use smaller images" + (" or fewer --bins" if getattr(args, "bins", None) else ""))
+            print(f"{PROG}: error: out of memory while running {args.command}: {todo}", file=sys.stderr)
             return 2
         # anything else is a bug in simlab: its traceback is shown (exit status 1)
     for message in dict.fromkeys(_one_line(w.message) for w in caught):

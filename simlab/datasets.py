@@ -127,7 +127,8 @@ def load_dataset(
         The path does not exist, or an IDX images file has no labels file.
     ValueError
         An empty name, an unknown built-in name or split, something that is not a regular file or
-        folder, a file larger than 4 GiB, a truncated or damaged file, a wrong IDX magic number,
+        folder, a file (or a header's claimed array, as float32) larger than 4 GiB, a truncated or
+        damaged file, values outside a given ``data_range``, negative labels, a wrong IDX magic number,
         image and label counts that differ, images that are not 2-D, images of mixed sizes in a
         folder, an ``.npz`` or pickle without recognisable keys. The message names the path, what
         was found and what to do.
@@ -164,19 +165,34 @@ def load_dataset(
       values (never clipped to 255) and follow the rules below, each kind of file as one stack;
       all images must have the same size.
 
-    Stacks may be (N, H, W) or (N, H, W, 1). Values become float32 in [0, 1], and
-    ``Dataset.normalization`` says how. Integers, signed or unsigned alike, by the values of the
-    whole stack: all in 0..255 are divided by 255 (``"uint8 / 255"``; 8-bit values stored in a
-    wider type, e.g. ``"uint32 holding 8-bit values 0..255 / 255"``), else all in 0..65535 by
-    65535, else mapped by the dtype's span, ``(x - dtype min) / (dtype max - dtype min)``.
+    Stacks may be (N, H, W) or (N, H, W, 1). Values become float32 in [0, 1] by simlab's one
+    scaling rule (:func:`simlab._io.to_unit`, the rule the command line applies to every input too,
+    so the same pixels give the same numbers whichever way they arrive), and
+    ``Dataset.normalization`` says how. With ``data_range=R`` every value is divided by R (values
+    outside 0..R are refused, naming the range found). Otherwise integers, signed or unsigned alike,
+    are judged by the values of the whole stack, not by their dtype (numpy saves int64; a 16-bit PNG
+    may hold 8-bit values): all in 0..255 are divided by 255 (``"uint8 / 255"``; 8-bit values stored
+    in a wider type, e.g. ``"uint32 holding 8-bit values 0..255 / 255"``), else all in 0..65535 by
+    65535, else int8 / int16 with negative values are mapped by their dtype's span,
+    ``(x - dtype min) / (dtype max - dtype min)``; wider integers beyond 16 bits are refused (pass
+    ``data_range``). Integer values are divided in float32, as the built-in data sets are, so an
+    8-bit PNG, a 16-bit PNG and an int64 ``.npy`` of the same values give the same float32 image.
     Booleans become 0/1; floats in [0, 1] are kept; floats in [-0.5, 0.5] with negative values
     (notMNIST's ``(pixel - 127.5) / 255``) are shifted by +0.5; other floats are min-max scaled over
     the whole stack (one scale for all images, so their relative brightness is kept), with the
     numbers recorded.
 
-    Only regular files and folders are read (a device such as ``/dev/zero`` is refused), and a
-    file, or the content of a ``.gz``, larger than 4 GiB is refused before it is read. Loading only
-    reads: no file is written, moved or deleted, and nothing is cached beside the user's files.
+    Labels: integer codes 0..K-1 are kept; sparse codes (e.g. 3, 70, 10**9 with few images) are
+    renumbered 0..K-1 and named by their values; negative labels are refused (if -1 marks
+    unlabelled images, leave them out or give them a class).
+
+    Only regular files and folders are read (a device such as ``/dev/zero`` is refused). Files are
+    streamed, never read whole: the sizes in an IDX, ``.npy`` or ``.npz`` member header are checked
+    before anything is allocated, counting the float32 images they become, and a ``.gz`` or a
+    pickle is un-gzipped / read with a running count; anything over 4 GiB is refused with the file
+    and the size it claims. The peak memory while loading is under 2.5 times the float32 images.
+    Loading only reads: no file is written, moved or deleted, and nothing is cached beside the
+    user's files.
 
     Examples
     --------
