@@ -103,6 +103,20 @@ def start_server(log: Path, extra: list[str]) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"voila did not start within 120 s:\n{log.read_text()[-2000:]}")
 
 
+def kernel_cpu_seconds(server_pid: int) -> list[float]:
+    """CPU seconds (user + system) each of the server's kernels has used so far."""
+    import psutil
+
+    seconds = []
+    for pid in kernel_processes(server_pid).values():
+        try:
+            cpu = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        seconds.append(cpu.user + cpu.system)
+    return seconds
+
+
 def wait_for_pool(server_pid: int, pool_size: int, timeout: float) -> float:
     """Seconds until ``pool_size`` kernels have rendered the app (each used >= 1 s of CPU, then went quiet)."""
     import psutil
@@ -240,9 +254,11 @@ def main(argv: list[str] | None = None) -> None:
         pool_seconds = wait_for_pool(process.pid, pool, timeout=60 + 10 * pool)
         pool_kernels = kernel_processes(process.pid)
         pool_uss = [uss_mb(pid) for pid in pool_kernels.values()]
+        pool_cpu = kernel_cpu_seconds(process.pid)
         print(f"server up and {len(pool_kernels)} preheated kernel(s) ready in {time.monotonic() - started:.1f} s "
-              f"(pool {pool_seconds:.1f} s); a preheated kernel's USS after rendering the app: "
-              f"median {np.median(pool_uss) if pool_uss else float('nan'):.0f} MB")
+              f"(pool {pool_seconds:.1f} s); a preheated kernel after rendering the app: USS median "
+              f"{np.median(pool_uss) if pool_uss else float('nan'):.0f} MB, CPU median "
+              f"{np.median(pool_cpu) if pool_cpu else float('nan'):.2f} s (start + imports + app)")
         outcome = asyncio.run(run_class(url, args, process.pid))
     finally:
         stop_server(process)

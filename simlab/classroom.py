@@ -13,9 +13,21 @@ field equal to the cookie, which a page of another site can neither read nor set
 "double-submit cookie" pattern tornado implements). The alternative, ``disable_check_xsrf``, lets
 any web page a student visits post to the server, including shutting their kernels down.
 
-The repository's ``voila.json`` installs it::
+The repository's ``voila.json`` installs it for the classroom server (``voila notebooks/05...``)::
 
     {"Voila": {"identity_provider_class": "simlab.classroom.XsrfCookieIdentityProvider"}}
+
+Where Voilà runs inside a Jupyter server (Binder, a JupyterHub's single-user servers: the page is
+``/voila/render/notebooks/05_compare_live.ipynb``), the server's own identity provider (the hub's
+login) must stay, so ``deploy/jupyter_server_config.py`` sets the cookie from Voilà's
+``prelaunch_hook`` instead: :func:`set_xsrf_cookie`. (Voilà refuses a prelaunch hook together with
+preheated kernels, which a Jupyter server does not offer anyway.)
+
+A class's kernels start at the same moment, and IPython's kernels all write their input history to
+one SQLite file (``~/.ipython/profile_default/history.sqlite``): measured, with 30 at once one of them
+found the database locked and printed "The history saving thread hit an unexpected error" in red on a
+student's page. :class:`ClassroomKernelManager` starts Python kernels with their history in memory, as
+nbclient does for the notebooks it runs (``voila.json``: ``MappingKernelManager.kernel_manager_class``).
 
 This module is imported by the Voilà server only; it is not part of ``import simlab``.
 """
@@ -25,9 +37,10 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from voila.voila_identity_provider import VoilaIdentityProvider
 
-__all__ = ["XsrfCookieIdentityProvider"]
+__all__ = ["ClassroomKernelManager", "XsrfCookieIdentityProvider", "set_xsrf_cookie"]
 
 
 class XsrfCookieIdentityProvider(VoilaIdentityProvider):
@@ -52,3 +65,41 @@ class XsrfCookieIdentityProvider(VoilaIdentityProvider):
             handler.current_user = handler._jupyter_current_user = user
             handler.xsrf_token  # noqa: B018  (the property sets the cookie when the browser has none)
         return user
+
+
+def set_xsrf_cookie(handler: Any, notebook: Any = None, cwd: Any = None) -> None:
+    """Voilà ``prelaunch_hook``: give the page its ``_xsrf`` cookie before its kernel starts.
+
+    For Voilà inside a Jupyter server (see the module docstring); the user is already known there.
+
+    Parameters
+    ----------
+    handler : tornado.web.RequestHandler
+        The request for the page.
+    notebook, cwd : optional
+        The notebook and its folder (part of the hook's signature; not used).
+
+    Examples
+    --------
+    >>> class Page:  # what the hook touches of a tornado request handler
+    ...     xsrf_token = b"2|1a2b3c4d|..."
+    >>> set_xsrf_cookie(Page())
+    """
+    handler.xsrf_token  # noqa: B018  (the property sets the cookie when the browser has none)
+
+
+class ClassroomKernelManager(ServerKernelManager):
+    """The Jupyter server's kernel manager, starting Python kernels with their history in memory.
+
+    Examples
+    --------
+    >>> manager = ClassroomKernelManager(kernel_name="python3")
+    >>> manager.format_kernel_cmd()[-1]
+    '--HistoryManager.hist_file=:memory:'
+    """
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        extra = list(extra_arguments or [])
+        if self.kernel_spec is not None and self.kernel_spec.language == "python":
+            extra.append("--HistoryManager.hist_file=:memory:")  # no shared SQLite file to lock
+        return super().format_kernel_cmd(extra)

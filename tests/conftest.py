@@ -286,3 +286,20 @@ def lab_server(tmp_path: Path, notebooks_copy: Path) -> Iterator[Server]:
                     root=notebooks_copy, probe="/api")
     yield server
     _stop(server.process)
+
+
+@pytest.fixture
+def voila_in_jupyter_server(tmp_path: Path, notebooks_copy: Path) -> Iterator[Server]:
+    """A Jupyter server with Voilà as its extension, configured by ``deploy/jupyter_server_config.py``
+    (what Binder and a JupyterHub's single-user servers run); pages at ``/voila/render/<notebook>``.
+    """
+    port = free_port()
+    command = [
+        sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--port-retries=0", "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=",
+        f"--ServerApp.root_dir={notebooks_copy}", f"--config={REPO / 'deploy' / 'jupyter_server_config.py'}",
+    ]
+    server = _start(command, cwd=notebooks_copy, log=tmp_path / "server.log", url=f"http://127.0.0.1:{port}",
+                    root=notebooks_copy, probe="/api", env={"JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config")})
+    yield server
+    _stop(server.process)

@@ -281,6 +281,10 @@ def test_reloading_or_closing_the_tab_frees_its_kernel_and_csrf_is_still_checked
     _wait_for_app(page)
     first = _page_kernel_id(page)
     assert first in kernel_ids()
+    import psutil  # the kernel keeps its history in memory (simlab.classroom.ClassroomKernelManager)
+
+    commands = [" ".join(p.cmdline()) for p in psutil.Process(voila_server.process.pid).children(recursive=True)]
+    assert any(first in command and "--HistoryManager.hist_file=:memory:" in command for command in commands)
     assert "_xsrf" in {cookie["name"] for cookie in page.context.cookies()}  # set with the page (simlab.classroom)
     # CSRF protection stays: a shutdown request without the token, or with a forged one, is refused
     statuses = page.evaluate("""async kernel => {
@@ -302,3 +306,39 @@ def test_reloading_or_closing_the_tab_frees_its_kernel_and_csrf_is_still_checked
     page.close(run_before_unload=True)  # closing the tab, as a student does
     close_seconds = _wait_until_gone(kernel_ids, second)
     print(f"\nkernel freed {reload_seconds:.1f} s after the reload, {close_seconds:.1f} s after closing the tab")
+
+
+def test_deploy_config_for_a_jupyter_server_carries_voila_json_settings():
+    """Binder / JupyterHub run Voilà inside a Jupyter server: deploy/jupyter_server_config.py must say
+    what voila.json says (where a Jupyter server has the setting), and postBuild must install it.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    import simlab.classroom
+
+    voila = json.loads((REPO / "voila.json").read_text())
+    deploy = PyFileConfigLoader("jupyter_server_config.py", path=str(REPO / "deploy")).load_config()
+    for section in ("VoilaExecutor", "MappingKernelManager", "TagRemovePreprocessor"):
+        assert {key: deploy[section][key] for key in voila[section]} == voila[section], section
+    assert deploy.VoilaConfiguration.prelaunch_hook is simlab.classroom.set_xsrf_cookie
+    assert "cp deploy/jupyter_server_config.py" in (REPO / "postBuild").read_text()
+    hub = PyFileConfigLoader("jupyterhub_config.py", path=str(REPO / "deploy")).load_config()
+    page = hub.Spawner.default_url.removeprefix("/voila/render/")
+    assert (REPO / page).is_file() and hub.Spawner.cpu_limit >= 1.0
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_voila_inside_a_jupyter_server_with_the_deploy_config(page, voila_in_jupyter_server, running_kernels):
+    """The Binder / JupyterHub way: the page renders the app without the JupyterLab-only cells, and
+    closing the tab frees the kernel there too.
+    """
+    page.goto(voila_in_jupyter_server.url + "/voila/render/05_compare_live.ipynb", wait_until="domcontentloaded")
+    _wait_for_app(page)
+    body = page.inner_text("body")
+    assert "Exercises" not in body and "Not answered" not in body
+    kernel = _page_kernel_id(page)
+    assert kernel in running_kernels(voila_in_jupyter_server)
+    page.close(run_before_unload=True)
+    seconds = _wait_until_gone(lambda: running_kernels(voila_in_jupyter_server), kernel)
+    print(f"\nVoilà in a Jupyter server: kernel freed {seconds:.1f} s after closing the tab")
