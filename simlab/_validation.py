@@ -392,6 +392,11 @@ def check_ssim_window(
     use_sample_covariance = check_bool(use_sample_covariance, "use_sample_covariance")
     sigma = check_positive_number(sigma, "sigma", 1.5)
     largest = min(shape) - (1 - min(shape) % 2)  # the largest odd window that fits
+    if min(shape) < 3:  # no window fits: say so, rather than suggest a win_size that is then refused
+        raise ValueError(
+            f"SSIM needs images of at least 3x3 pixels (7x7 with its default window), got {shape[0]}x{shape[1]}: "
+            "compare such small images with mse or pearson instead"
+        )
     if gaussian_weights:
         if sigma > 4 * max(shape):
             raise ValueError(
@@ -418,8 +423,8 @@ def check_ssim_window(
         raise ValueError(f"win_size must be odd (the window is centred on a pixel), got {win_size}: try {win_size + 1}")
     if win_size > min(shape):
         raise ValueError(
-            f"win_size {win_size} is larger than the image ({shape[0]}x{shape[1]}): pass an odd "
-            f"win_size <= {largest}"
+            f"win_size {win_size} is larger than the image ({shape[0]}x{shape[1]}): pass an odd win_size <= "
+            f"{largest} (SSIM needs images at least as large as its window: 7x7 by default, 3x3 at the smallest)"
         )
     n_pixels = win_size**2
     cov_norm = n_pixels / (n_pixels - 1) if use_sample_covariance else 1.0

@@ -510,6 +510,33 @@ def load_operand(text: str, data_range: float | None = None, labels: str | None 
     )
 
 
+def _divisors(note: str) -> set[float] | None:
+    """What a scaling note (Operand.scaling, Dataset.normalization) divided the values by; None for min-max."""
+    if "min-max" in note:
+        return None
+    # empty for floats in [0, 1] (kept), notMNIST's (shifted) and booleans: fractions of their range already
+    return {float(d) for d in re.findall(r"/ (\d+(?:\.\d+)?)(?![\d.])", note) if "bool" not in note}
+
+
+def _warn_if_scaled_apart(first: str, first_note: str, second: str, second_note: str) -> None:
+    """Warn when two inputs were brought to [0, 1] by different divisors, or one by its min and max.
+
+    The rule judges integers by their values, so a dark 16-bit image (all below 256) is divided by 255
+    while a brighter one is divided by 65535: compared, they would be on two scales without a word.
+    """
+    notes = {first: first_note, second: second_note}
+    for name, note in notes.items():
+        if _divisors(note) is None:
+            warnings.warn(f"{name} was min-max scaled ({note}), as its values carry no range: pass --data-range "
+                          "(the span they can take) to compare it on a known scale", stacklevel=2)
+    a, b = _divisors(first_note), _divisors(second_note)
+    if a and b and not a & b:
+        warnings.warn(
+            f"{first} was scaled by {first_note!r} and {second} by {second_note!r}: if both hold values on one "
+            "scale (e.g. both 16-bit), pass --data-range so both are divided by the same span", stacklevel=2
+        )
+
+
 def _check_ssim_fits(shape: tuple[int, ...], names: Sequence[str], win_size: int | None) -> None:
     """SSIM compares win_size x win_size windows: refuse images smaller than that, saying what to do."""
     if "ssim" not in names:
@@ -581,6 +608,8 @@ def _run_compare(args: argparse.Namespace) -> dict[str, Any]:
         )
     names = list(dict.fromkeys(args.metrics)) if args.metrics else list(METRICS)
     _check_ssim_fits(a.image.shape, names, args.win_size)
+    if args.data_range is None:
+        _warn_if_scaled_apart(f"A ({args.a})", a.scaling, f"B ({args.b})", b.scaling)
     extra = {} if args.bins is None else {"bins": args.bins}
     figure = args.figure is not None
     # every metric on the images as the one scaling rule gives them, so the same pixels give the same
@@ -645,6 +674,9 @@ def _run_rank(args: argparse.Namespace) -> dict[str, Any]:
         )
     k = min(args.k, len(ds))
     _check_ssim_fits(query.image.shape, [args.metric], args.win_size)
+    if args.data_range is None:
+        _warn_if_scaled_apart(f"QUERY ({args.query})", query.scaling, f"the data set ({args.dataset})",
+                              ds.normalization)
     options = {} if args.win_size is None or args.metric != "ssim" else {"win_size": args.win_size}
     found = rank(query.image, ds, metric=args.metric, k=k, progress=False, **options)
     neighbours = [

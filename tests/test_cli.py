@@ -704,3 +704,23 @@ def test_one_list_of_image_suffixes_and_one_bin_limit(routes, capsys):
     assert got["mutual_information"] == simlab.mutual_information(letters[0], letters[1], bins=information.MAX_BINS)
     assert f"at most {information.MAX_BINS}" in main_error(capsys, "compare", "letters:0", "letters:1",
                                                            "--bins", str(information.MAX_BINS + 1))
+
+
+def test_inputs_scaled_by_different_spans_get_a_warning(tmp_path):
+    # the one rule judges integers by value: a dark 16-bit image (all < 256) is divided by 255, a bright
+    # one by 65535; compared, they are on two scales, so the command says so (and --data-range fixes it)
+    rng = np.random.default_rng(3)
+    dark, bright = rng.integers(0, 200, (28, 28)), rng.integers(0, 60000, (28, 28))
+    Image.fromarray(dark.astype(np.uint16)).save(tmp_path / "dark.png")
+    Image.fromarray(bright.astype(np.uint16)).save(tmp_path / "bright.png")
+    result = run("compare", tmp_path / "dark.png", tmp_path / "bright.png", "-m", "mse")
+    assert result.returncode == 0
+    assert re.search(r"simlab: warning: A \(.*dark\.png\) was scaled by 'uint16 holding 8-bit values 0\.\.255 / 255' "
+                     r"and B \(.*bright\.png\) by 'uint16 / 65535': .* pass --data-range", result.stderr), result.stderr
+    fixed = run("compare", tmp_path / "dark.png", tmp_path / "bright.png", "-m", "mse", "--data-range", "65535")
+    assert fixed.returncode == 0 and fixed.stderr == ""
+    same = run("compare", tmp_path / "dark.png", "letters:0", "-m", "mse")  # both / 255: no warning
+    assert same.returncode == 0 and same.stderr == ""
+    np.save(tmp_path / "floats.npy", rng.random((3, 28, 28)) * 40 + 3)  # a float stack: min-max
+    result = run("rank", f"{tmp_path / 'floats.npy'}:0", "--dataset", tmp_path / "floats.npy", "-k", "1")
+    assert "was min-max scaled" in result.stderr and "pass --data-range" in result.stderr

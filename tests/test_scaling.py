@@ -79,3 +79,23 @@ def test_scores_accepts_a_trailing_channel_axis_of_one_as_load_dataset_does(metr
     q = stack[2]
     np.testing.assert_array_equal(simlab.scores(q, stack[..., None], metric, data_range=1.0),
                                   simlab.scores(q, stack, metric, data_range=1.0))
+
+
+@pytest.mark.parametrize("side", [1, 2])
+def test_ssim_on_images_smaller_than_3x3_says_ssim_needs_3x3(side):
+    # issue 12 item 13: "pass an odd win_size <= 1", and then win_size=1 is refused (">= 3")
+    a = np.zeros((side, side))
+    with pytest.raises(ValueError, match=rf"SSIM needs images of at least 3x3 pixels \(7x7 with its default "
+                                         rf"window\), got {side}x{side}: compare such small images with mse"):
+        simlab.ssim(a, a, data_range=1.0)
+    with pytest.raises(ValueError, match=r"at least 3x3"):
+        simlab.ssim(a, a, data_range=1.0, gaussian_weights=True)
+
+
+def test_ssim_on_5x5_images_names_the_window_that_fits():
+    a = RNG.random((5, 5))
+    with pytest.raises(ValueError, match=r"win_size 7 is larger than the image \(5x5\): pass an odd win_size <= 5 "
+                                         r"\(SSIM needs images at least as large as its window: 7x7 by default, "
+                                         r"3x3 at the smallest\)"):
+        simlab.ssim(a, a, data_range=1.0)
+    assert simlab.ssim(a, a, data_range=1.0, win_size=5) == pytest.approx(1.0)
