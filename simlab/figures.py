@@ -347,8 +347,8 @@ def blank_rows(image: Any, matrix: Any, constant: Any, *, title: str | None = No
     show_signed(right, matrix, limit=1.0, colorbar="correlation (nan in yellow)", title="np.corrcoef(image, image)")
     h = np.asarray(matrix).shape[0] // 2
     _block_edges(right, h)
-    right.set_xlabel("variable j (row of image, then of image)")
-    right.set_ylabel("variable i")
+    right.set_xlabel(f"variable j: rows 0..{h - 1} of the first image, then of the second")
+    right.set_ylabel("variable i (same order)")
     if title:
         fig.suptitle(title)
     return fig
@@ -362,11 +362,18 @@ def _regression_line(ax: Any, x: np.ndarray, y: np.ndarray) -> None:
 
 
 def _quadrant_counts(ax: Any, x: np.ndarray, y: np.ndarray, split: float | None) -> None:
-    """Write how many points lie in each quarter (split at ``split``, or the middle of each range)."""
+    """Draw the split lines and write how many points lie in each quarter.
+
+    The split is at ``split`` on both axes, or at the middle of each image's range; values above it
+    count as ink. The dashed lines carry a legend entry that states the threshold.
+    """
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return
     mx = (x.min() + x.max()) / 2 if split is None else split
     my = (y.min() + y.max()) / 2 if split is None else split
+    where = f"{mx:.3g}" if mx == my else f"{mx:.3g} (x), {my:.3g} (y)"
+    ax.axvline(mx, color="#5f6368", ls="--", lw=1.5, label=f"ink above {where}, background below")
+    ax.axhline(my, color="#5f6368", ls="--", lw=1.5)
     for high_x in (False, True):
         for high_y in (False, True):
             count = int(np.sum(((x > mx) == high_x) & ((y > my) == high_y)))
@@ -383,9 +390,9 @@ def pixel_scatter(a: Any, b: Any, *, title: str | None = None, names: tuple[str,
 
     Letters are mostly pure background or pure ink, so most points pile up in the corners: a small,
     seeded jitter, uniform in ``±jitter`` on each axis, spreads them, and the legend says so (the
-    least-squares line and the counts use the true values). ``quadrants=True`` writes how many pixels
-    fall in each quarter (values above ``split`` count as ink; default: the middle of each image's
-    range).
+    least-squares line and the counts use the true values). ``quadrants=True`` draws the split as
+    dashed lines, states it in the legend, and writes how many pixels fall in each quarter (values
+    above ``split`` count as ink; default: the middle of each image's range).
 
     Examples
     --------
@@ -411,8 +418,8 @@ def pixel_scatter(a: Any, b: Any, *, title: str | None = None, names: tuple[str,
         set_limits(values.min() - margin, values.max() + margin)
     ax.set_xlabel(f"pixel value in {names[0]}")
     ax.set_ylabel(f"pixel value in {names[1]}")
-    ax.set_aspect("equal", adjustable="datalim")
-    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    ax.set_aspect("equal", adjustable="box")  # the limits stay as set (no "Ignoring fixed limits" warning)
+    fig.legend(loc="outside lower center", ncols=1, frameon=False)
     if title:
         ax.set_title(title)
     return fig
