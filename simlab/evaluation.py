@@ -5,7 +5,8 @@ Notebook 06 asks which metric to use, and answers with two measurements built he
 - **retrieval**: rank every image of a labelled set against all the *other* images
   (leave-one-out) and count how often the nearest neighbours share its label
   (:func:`nearest_neighbours`, :func:`precision_at_k`), against what a random ranking gets
-  (:func:`chance_precision`);
+  (:func:`chance_precision`), with the uncertainty that comes from having only N queries
+  (:func:`nearest_hits`, :func:`bootstrap_interval`);
 - **invariance**: how much of its similarity a metric keeps when an image is transformed, on a
   scale where 1 is an identical copy and 0 a typical unrelated image (:func:`retained_similarity`).
 
@@ -21,7 +22,14 @@ import numpy as np
 
 from ._validation import _describe, as_stack, check_choice, check_positive_int
 
-__all__ = ["chance_precision", "nearest_neighbours", "precision_at_k", "retained_similarity"]
+__all__ = [
+    "bootstrap_interval",
+    "chance_precision",
+    "nearest_hits",
+    "nearest_neighbours",
+    "precision_at_k",
+    "retained_similarity",
+]
 
 _ROWS = 256  # queries sorted at a time: bounded memory for large N
 
@@ -200,6 +208,98 @@ def precision_at_k(
     )
     labels = _labels(labels, neighbours.shape[0])
     return float(np.mean(labels[neighbours] == labels[:, None]))
+
+
+def nearest_hits(
+    scores_or_images: Any,
+    labels: Any,
+    *,
+    metric: str | None = None,
+    direction: str | None = None,
+    data_range: float | None = None,
+    progress: bool | None = None,
+    **metric_kwargs: Any,
+) -> np.ndarray:
+    """Per query, leave-one-out: does its nearest neighbour have the query's label?
+
+    Parameters
+    ----------
+    scores_or_images, metric, direction, data_range, progress, **metric_kwargs
+        As :func:`nearest_neighbours`.
+    labels : array_like, shape (N,)
+
+    Returns
+    -------
+    hits : ndarray of bool, shape (N,)
+        ``hits.mean()`` is precision@1 (:func:`precision_at_k` with k = 1). Kept per query so that
+        two metrics can be compared query by query and the uncertainty of the mean estimated
+        (:func:`bootstrap_interval`).
+
+    Examples
+    --------
+    >>> d = np.array([[0.0, 1.0, 5.0], [1.0, 0.0, 2.0], [5.0, 2.0, 0.0]])   # distances
+    >>> nearest_hits(d, [0, 0, 1], direction="lower").tolist()   # 0 finds 1, 1 finds 0, 2 finds 1
+    [True, True, False]
+    """
+    neighbours = nearest_neighbours(
+        scores_or_images, 1, metric=metric, direction=direction, data_range=data_range, progress=progress,
+        **metric_kwargs,
+    )
+    labels = _labels(labels, neighbours.shape[0])
+    return labels[neighbours[:, 0]] == labels
+
+
+def bootstrap_interval(
+    values: Any, *, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of per-query values.
+
+    Parameters
+    ----------
+    values : array_like, shape (N,)
+        One number per query: hits (0/1, for an interval of precision@1), or the difference of two
+        metrics' hits on the same queries (a paired comparison: an interval that contains 0 means
+        the data cannot tell the two apart).
+    confidence : float, default 0.95
+    n_resamples : int, default 2000
+    seed : int, default 0
+        The resampling is seeded, so the interval is the same on every run.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+
+    Notes
+    -----
+    The queries are resampled with replacement ``n_resamples`` times and the mean recomputed each
+    time; the interval runs between the (1 - confidence)/2 and (1 + confidence)/2 quantiles of those
+    means (``scipy.stats.bootstrap`` with ``method="percentile"``). It reflects which queries
+    happened to be drawn, not other sources of variation (another data set, another split).
+
+    References
+    ----------
+    .. [1] Efron, B., & Tibshirani, R. J. (1993). An Introduction to the Bootstrap, chapter 13.
+       Chapman & Hall.
+
+    Examples
+    --------
+    >>> low, high = bootstrap_interval(np.r_[np.ones(90), np.zeros(10)])   # 90 hits of 100
+    >>> bool(0.8 < low < 0.9 < high < 0.97)
+    True
+    """
+    from scipy.stats import bootstrap
+
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size < 2 or not np.all(np.isfinite(values)):
+        raise ValueError(f"values must be a 1-D array of at least 2 finite numbers, got {_describe(values)}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
+    check_positive_int(n_resamples, "n_resamples")
+    if np.all(values == values[0]):  # every resample has the same mean
+        return float(values[0]), float(values[0])
+    result = bootstrap((values,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
+                       method="percentile", random_state=np.random.default_rng(seed))
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def chance_precision(labels: Any) -> float:

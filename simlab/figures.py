@@ -34,6 +34,7 @@ __all__ = [
     "DIVERGING_CMAP",
     "IMAGE_CMAP",
     "METRIC_COLOURS",
+    "METRIC_LINES",
     "NAN_COLOUR",
     "STYLE",
     "SSIM_LEVELS",
@@ -1008,17 +1009,26 @@ METRIC_COLOURS: Mapping[str, str] = MappingProxyType({
     "pearson": "#1a73e8",
     "ssim": "#e8710a",
     "mutual_information": "#188038",
-    "normalized_mutual_information": "#7cb342",
+    "normalized_mutual_information": "#202124",
     "mse": "#a142f4",
     "psnr": "#d01884",
 })
+#: One marker and line style per metric, so curves that lie on top of each other stay apart.
+METRIC_LINES: Mapping[str, tuple[str, Any]] = MappingProxyType({
+    "pearson": ("o", "-"),
+    "ssim": ("s", (0, (4, 2))),
+    "mutual_information": ("^", "-."),
+    "normalized_mutual_information": ("v", ":"),
+    "mse": ("D", (0, (9, 3))),
+    "psnr": ("P", (0, (2, 1, 2, 4))),
+})
 
 
-def _short_metric(name: str) -> str:
-    """The metric's short label for figures (simlab.METRICS): 'mutual_information' -> 'MI'; other names as given."""
+def _metric_name(name: str) -> str:
+    """The display name of a metric from its record (``simlab.METRICS[name].display``), else the name."""
     from .metrics import METRICS
 
-    return METRICS[name].label if name in METRICS else name
+    return METRICS[name].display if name in METRICS else name
 
 
 @styled
@@ -1032,8 +1042,10 @@ def invariance_heatmap(values: Any, metrics: Sequence[str], columns: Sequence[tu
         One row per metric, one column per (transform, strength); 1 = as similar as the untransformed
         image, 0 = as similar as a typical unrelated image, below 0 = less similar than that.
     metrics : sequence of str, (M,)
+        Metric names, shown by their display names (``simlab.METRICS[name].display``).
     columns : sequence of (str, str), (C,)
-        ``(transform, strength label)``; consecutive columns of one transform are grouped.
+        ``(transform, strength label)``, the label with its unit (``"4 px"``); consecutive columns of
+        one transform are grouped, in the order given (mild to strong).
     title : str, optional
         The finding.
     label : str
@@ -1041,20 +1053,18 @@ def invariance_heatmap(values: Any, metrics: Sequence[str], columns: Sequence[tu
 
     Examples
     --------
-    >>> fig = invariance_heatmap([[1, 0.5], [0.2, -1]], ["pearson", "ssim"], [("shift", "1"), ("shift", "2")])
-    >>> fig.axes[0].get_yticklabels()[1].get_text()
-    'ssim'
-
-    Metric names are shortened where they would not fit: mutual information is "MI", its normalised
-    form "NMI".
+    >>> fig = invariance_heatmap([[1, 0.5], [0.2, -1]], ["pearson", "ssim"], [("shift", "1 px"), ("shift", "2 px")])
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Pearson r', 'SSIM']
     """
     values = np.asarray(values, dtype=float)
-    # about 0.65 inch a cell: the 13-point numbers fit, and 13 columns stay under 11 inches wide
-    fig, ax = new_figure(figsize=(max(7.0, 0.65 * len(columns) + 2.6), 0.6 * len(metrics) + 2.2))
+    # about 0.75 inch a cell: the 13-point numbers and the unit labels fit
+    fig, ax = new_figure(figsize=(max(7.0, 0.75 * len(columns) + 2.8), 0.6 * len(metrics) + 2.4))
     show_signed(ax, values, limit=1.0, colorbar=label)
     ax.set_aspect("auto")
-    ax.set_yticks(range(len(metrics)), [_short_metric(m) for m in metrics], fontsize=13)
-    ax.set_xticks(range(len(columns)), [strength for _, strength in columns], fontsize=12)
+    ax.set_yticks(range(len(metrics)), [_metric_name(m) for m in metrics], fontsize=13)
+    ax.set_xticks(range(len(columns)), [strength for _, strength in columns], fontsize=11, rotation=40,
+                  ha="right", rotation_mode="anchor")
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "" if np.isnan(v) else f"{v:.1f}".replace("-0.0", "0.0"), ha="center", va="center",
                 fontsize=13, color="white" if abs(v) > 0.6 else "black")
@@ -1081,10 +1091,14 @@ def invariance_curves(strengths: Mapping[str, Any], values: Mapping[str, Any], m
     Parameters
     ----------
     strengths : dict str -> array_like (S,)
-        Transform name -> its strengths.
+        Transform name -> its strengths, mild to strong. Strengths that *decrease* towards strong
+        (a contrast factor: 0.8 is mild, 0.2 strong) are drawn on a reversed axis, so every panel
+        reads mild on the left, strong on the right.
     values : dict str -> array_like (M, S)
         Transform name -> one row per metric.
     metrics : sequence of str, (M,)
+        Metric names; each gets its colour (:data:`METRIC_COLOURS`), marker and line style
+        (:data:`METRIC_LINES`) and its display name in the legend.
     title : str, optional
     ylabel : str
     units : dict str -> str, optional
@@ -1092,20 +1106,32 @@ def invariance_curves(strengths: Mapping[str, Any], values: Mapping[str, Any], m
 
     Examples
     --------
-    >>> fig = invariance_curves({"shift": [0, 1]}, {"shift": [[1, 0.5]]}, ["pearson"])
-    >>> fig.axes[0].get_title()
-    'shift'
+    >>> fig = invariance_curves({"contrast": [0.8, 0.2]}, {"contrast": [[1, 0.5]]}, ["pearson"])
+    >>> fig.axes[0].get_title(), bool(fig.axes[0].xaxis_inverted())
+    ('contrast', True)
+    >>> fig.legends[0].get_texts()[0].get_text()
+    'Pearson r'
     """
     names = list(strengths)
     ncols = min(4, -(-len(names) // 2))
     nrows = -(-len(names) // ncols)
-    fig, axes = new_figure(nrows, ncols, figsize=(3.3 * ncols + 0.4, 2.9 * nrows + 1.0), squeeze=False)
+    fig, axes = new_figure(nrows, ncols, figsize=(3.4 * ncols + 0.4, 3.0 * nrows + 1.3), squeeze=False)
     for ax, name in zip(axes.flat, names):
         x = np.asarray(strengths[name], dtype=float)
-        for metric, row in zip(metrics, np.asarray(values[name], dtype=float)):
-            ax.plot(x, row, "o-", ms=4, lw=2, color=METRIC_COLOURS.get(metric), label=metric)
+        rows = np.asarray(values[name], dtype=float)
+        # the first metric on top, thinnest, with the largest hollow marker; the later ones below, wider
+        # and filled, so that two metrics with the same values both stay visible
+        for order, (metric, row) in reversed(list(enumerate(zip(metrics, rows)))):
+            marker, style = METRIC_LINES.get(metric, ("o", "-"))
+            ax.plot(x, row, marker=marker, ls=style, ms=10 - 1.1 * order, lw=1.8 + 0.45 * order,
+                    mfc="none" if order in (0, 2) else None, mew=2, color=METRIC_COLOURS.get(metric),
+                    label=_metric_name(metric), zorder=10 - order)
         ax.axhline(0, color="grey", lw=1, ls="--")
         ax.set_ylim(-1.05, 1.05)
+        crowded = len(x) > 1 and np.min(np.diff(np.sort(x))) < 0.1 * np.ptp(x)
+        ax.set_xticks(x, [f"{v:g}" for v in x], rotation=45 if crowded else 0)
+        if len(x) > 1 and x[-1] < x[0]:
+            ax.invert_xaxis()
         ax.set_title(name)
         ax.set_xlabel((units or {}).get(name, "strength"))
         ax.grid(alpha=0.3)
@@ -1114,7 +1140,9 @@ def invariance_curves(strengths: Mapping[str, Any], values: Mapping[str, Any], m
     for ax in list(axes.flat)[len(names):]:
         ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(metrics), 6))
+    order = sorted(range(len(labels)), key=lambda i: list(map(_metric_name, metrics)).index(labels[i]))
+    fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="outside lower center",
+               ncols=min(len(metrics), 6), handlelength=3.2)
     if title:
         fig.suptitle(title)
     return fig
@@ -1122,8 +1150,8 @@ def invariance_curves(strengths: Mapping[str, Any], values: Mapping[str, Any], m
 
 @styled
 def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chance: Mapping[str, float], *,
-                   title: str | None = None, labels: Sequence[str] = ("precision@1", "precision@10")
-                   ) -> SimlabFigure:
+                   title: str | None = None, labels: Sequence[str] = ("precision@1", "precision@10"),
+                   intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None) -> SimlabFigure:
     """Same-class retrieval precision per metric, one panel per data set, chance drawn as a line.
 
     Parameters
@@ -1134,16 +1162,20 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
     title : str, optional
     labels : (str, str)
         Legend labels of the two bars.
+    intervals : dict data set -> dict metric -> (low, high), optional
+        An interval for each precision@1 (e.g. :func:`simlab.evaluation.bootstrap_interval`), drawn
+        as an error bar and written inside the bar with the value.
 
     Examples
     --------
-    >>> fig = precision_bars({"letters": {"ssim": (0.9, 0.8)}}, {"letters": 0.1})
-    >>> fig.axes[0].get_title()
-    'letters'
+    >>> fig = precision_bars({"letters": {"ssim": (0.9, 0.8)}}, {"letters": 0.1},
+    ...                      intervals={"letters": {"ssim": (0.88, 0.92)}})
+    >>> fig.axes[0].get_title(), fig.axes[0].get_xticklabels()[0].get_text()
+    ('letters', 'SSIM')
     """
     from matplotlib.patches import Patch
 
-    fig, axes = new_figure(1, len(precision), figsize=(5.2 * len(precision) + 0.5, 5.2), squeeze=False)
+    fig, axes = new_figure(1, len(precision), figsize=(5.6 * len(precision) + 0.5, 5.6), squeeze=False)
     for ax, (name, table) in zip(axes[0], precision.items()):
         metrics = list(table)
         x = np.arange(len(metrics))
@@ -1151,16 +1183,29 @@ def precision_bars(precision: Mapping[str, Mapping[str, Sequence[float]]], chanc
         for k, (label, alpha, hatch) in enumerate(zip(labels, (1.0, 0.45), ("", "//"))):
             bars = ax.bar(x + (k - 0.5) * 0.4, p[:, k], 0.4, label=label, alpha=alpha, hatch=hatch,
                           color=[METRIC_COLOURS.get(m, "grey") for m in metrics], edgecolor="white")
-            ax.bar_label(bars, fmt="%.2f", fontsize=12, padding=2, rotation=90)
+            if k == 0 and intervals is not None:
+                low, high = np.asarray([intervals[name][m] for m in metrics], dtype=float).T
+                ax.errorbar(x - 0.2, p[:, 0], yerr=[p[:, 0] - low, high - p[:, 0]], fmt="none", ecolor="black",
+                            elinewidth=1.6, capsize=4)
+                texts = [f"{v:.3f} ({lo:.3f}–{hi:.3f})" for v, lo, hi in zip(p[:, 0], low, high)]
+                ax.bar_label(bars, labels=texts, fontsize=11, label_type="center", rotation=90, color="white")
+            else:
+                ax.bar_label(bars, fmt="%.2f", fontsize=11, padding=2, rotation=90)
         ax.axhline(chance[name], color="black", ls="--", lw=1.5)
-        ax.text(len(metrics) - 0.5, chance[name] + 0.015, f"chance {chance[name]:.3f}", ha="right",
-                va="bottom", fontsize=12, bbox={"facecolor": "white", "edgecolor": "black", "pad": 2})
-        ax.set_xticks(x, [_short_metric(m) for m in metrics], rotation=30, ha="right", fontsize=12)
+        ax.text(len(metrics) - 0.5, chance[name] - 0.012, f"chance {chance[name]:.3f}", ha="right",
+                va="top", fontsize=11, bbox={"facecolor": "white", "edgecolor": "black", "pad": 2})
+        ax.set_xticks(x, [_metric_name(m) for m in metrics], rotation=30, ha="right", fontsize=12)
         ax.set_ylim(0, 1.18)
+        ax.set_yticks(np.linspace(0, 1, 6))
         ax.set_title(name)
     handles = [Patch(facecolor="grey", label=labels[0]), Patch(facecolor="grey", alpha=0.45, hatch="//",
                                                                  edgecolor="white", label=labels[1])]
-    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    if intervals is not None:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="black", marker="|", ms=12, ls="none",
+                              label="95 % bootstrap interval of precision@1"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
     axes[0, 0].set_ylabel("share of neighbours of the same class")
     if title:
         fig.suptitle(title)
@@ -1177,29 +1222,35 @@ def _milliseconds(seconds: float) -> str:
 @styled
 def cost_bars(seconds: Mapping[str, float], *, title: str | None = None,
               xlabel: str = "milliseconds per 10,000 comparisons") -> SimlabFigure:
-    """Horizontal bars on a log scale: the time each metric takes, fastest at the top, value written in.
+    """A dot plot on a log axis: the time each metric takes, fastest at the top, value written in.
 
-    ``seconds`` maps each metric to a time in seconds; the bars and their labels are in
-    milliseconds, every label with 3 significant digits ("10.0 ms", "0.512 ms", "152 ms").
+    ``seconds`` maps each metric to a time in seconds; the dots and their labels are in
+    milliseconds, every label with 3 significant digits ("10.0 ms", "0.512 ms", "152 ms"). Dots, not
+    bars: on a log axis only a position means something (a bar's length would depend on where the
+    axis starts).
 
     Examples
     --------
     >>> fig = cost_bars({"pearson": 0.01, "ssim": 0.2})
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    ['pearson', 'ssim']
+    ['Pearson r', 'SSIM']
     >>> [t.get_text() for t in fig.axes[0].texts]
     ['10.0 ms', '200 ms']
     """
     order = sorted(seconds, key=seconds.get)
-    ms = [1000.0 * seconds[m] for m in order]
+    ms = np.array([1000.0 * seconds[m] for m in order])
     fig, ax = new_figure(figsize=(7.5, 0.55 * len(order) + 1.6))
-    bars = ax.barh(range(len(order)), ms, color=[METRIC_COLOURS.get(m, "grey") for m in order])
-    ax.bar_label(bars, labels=[_milliseconds(seconds[m]) for m in order], padding=3, fontsize=12)
-    ax.set_yticks(range(len(order)), [_short_metric(m) for m in order], fontsize=12)
+    y = np.arange(len(order))
+    ax.hlines(y, min(ms) / 2, ms, color="#dadce0", lw=1.5, zorder=1)  # guides from the edge to each dot
+    ax.scatter(ms, y, s=110, color=[METRIC_COLOURS.get(m, "grey") for m in order], zorder=3)
+    for yi, m, value in zip(y, order, ms):
+        ax.text(value * 1.25, yi, _milliseconds(seconds[m]), va="center", fontsize=12)
+    ax.set_yticks(y, [_metric_name(m) for m in order], fontsize=12)
     ax.invert_yaxis()
     ax.set_xscale("log")  # costs span orders of magnitude
     ax.set_xlabel(xlabel + " (log scale)")
-    ax.set_xlim(min(ms) / 2, 6 * max(ms))
+    ax.set_xlim(min(ms) / 2, 8 * max(ms))
+    ax.grid(axis="x", which="major", alpha=0.3)
     if title:
         ax.set_title(title)
     return fig

@@ -126,3 +126,39 @@ def test_retained_pearson_forgives_contrast_and_inversion_reaches_the_formula():
 def test_bad_input_gets_a_clear_error(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+# ------------------------------------------------------ per-query hits and their bootstrap interval
+
+
+def test_nearest_hits_are_precision_at_1_query_by_query():
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((40, 8, 8)), rng.integers(0, 3, 40)
+    hits = evaluation.nearest_hits(images, labels, metric="pearson")
+    assert hits.dtype == bool and hits.shape == (40,)
+    assert hits.mean() == evaluation.precision_at_k(images, labels, 1, metric="pearson")
+
+
+def test_bootstrap_interval_of_a_share_matches_the_normal_approximation():
+    for share, n in ((0.744, 1000), (0.9, 359)):
+        hits = np.r_[np.ones(round(share * n)), np.zeros(n - round(share * n))]
+        low, high = evaluation.bootstrap_interval(hits)
+        half = 1.96 * np.sqrt(hits.mean() * (1 - hits.mean()) / n)   # the textbook binomial interval
+        assert abs(low - (hits.mean() - half)) < 0.01 and abs(high - (hits.mean() + half)) < 0.01
+        assert evaluation.bootstrap_interval(hits) == (low, high)      # seeded: the same every run
+
+
+def test_bootstrap_interval_of_a_paired_difference_contains_zero_only_when_undecided():
+    tie = np.r_[np.ones(4), -np.ones(5), np.zeros(350)]          # 4 queries favour one metric, 5 the other
+    low, high = evaluation.bootstrap_interval(tie)
+    assert low < 0 < high
+    clear = np.r_[np.ones(3), -np.ones(17), np.zeros(339)]       # 17 against 3
+    assert evaluation.bootstrap_interval(clear)[1] < 0
+    assert evaluation.bootstrap_interval(np.zeros(10)) == (0.0, 0.0)
+
+
+def test_bootstrap_interval_refuses_bad_input_with_a_clear_message():
+    with pytest.raises(ValueError, match="values must be a 1-D array"):
+        evaluation.bootstrap_interval(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1"):
+        evaluation.bootstrap_interval(np.r_[0.0, 1.0], confidence=95)
