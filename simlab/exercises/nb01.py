@@ -98,7 +98,7 @@ q1 = Question(
     hint=["With rowvar=False every column is a variable. How many columns do a and b have together?",
           "np.corrcoef returns one row and one column per variable."],
     solution="answer = (40, 40)  # 20 columns of a + 20 columns of b = 40 variables\n"
-             "# check: np.corrcoef(np.ones((32, 20)).cumsum(0), np.ones((32, 20)).cumsum(1), rowvar=False).shape",
+             "# check: np.corrcoef(np.random.rand(32, 20), np.random.rand(32, 20), rowvar=False).shape",
 )
 
 # ------------------------------------------------------------------------------------------ q2
