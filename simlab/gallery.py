@@ -100,7 +100,8 @@ class GalleryApp:
     metric : ipywidgets.Dropdown
         The metric (CSS class ``simlab-dup-metric``).
     threshold : ipywidgets.FloatSlider
-        The threshold (``simlab-dup-threshold``); its range follows the metric (:data:`SLIDERS`).
+        The current metric's threshold slider (``simlab-dup-threshold``); each metric has its own,
+        with the range of :data:`SLIDERS`, shown when the metric is chosen.
     count : ipywidgets.HTML
         Pairs, images with a copy, and precision / recall against ``truth`` (``simlab-dup-count``).
     gallery : ipywidgets.HTML
@@ -128,30 +129,42 @@ class GalleryApp:
             raise ValueError(f"metric must be one of {', '.join(map(repr, names))}, got {metric!r}")
         self._found: dict[str, Duplicates] = {}
         self.metric = w.Dropdown(options=[(_display_name(m), m) for m in names], value=metric, description="metric")
-        self.threshold = w.FloatSlider(description="threshold", readout_format=".4g", continuous_update=False,
-                                       layout=w.Layout(width="420px"))
+        self._sliders: dict[str, w.FloatSlider] = {}
+        self._first_threshold = threshold
         self.count = w.HTML()
         self.gallery = w.HTML()
-        for part, css in ((self.metric, "metric"), (self.threshold, "threshold"), (self.count, "count"),
-                          (self.gallery, "gallery")):
+        for part, css in ((self.metric, "metric"), (self.count, "count"), (self.gallery, "gallery")):
             part.add_class("simlab-dup-" + css)
-        self.widget = w.VBox([w.HTML(_STYLE), w.HBox([self.metric, self.threshold]), self.count, self.gallery])
+        self.controls = w.HBox([self.metric, self._slider(metric)])
+        self.widget = w.VBox([w.HTML(_STYLE), self.controls, self.count, self.gallery])
         self.widget.add_class("simlab-dup")
         self.shown = np.empty((0, 2), dtype=np.int64)
-        self._set_slider(metric, threshold)
         self.metric.observe(self._on_metric, names="value")
-        self.threshold.observe(lambda change: self._update(), names="value")
         self._update()
 
-    # ------------------------------------------------------------------ model
-    def _set_slider(self, metric: str, value: float | None) -> None:
-        low, high, step = SLIDERS[metric]
-        slider = self.threshold
-        with self.threshold.hold_trait_notifications():
-            slider.min, slider.max = -1e9, 1e9  # widen first, so setting min and max never clips the value
-            slider.min, slider.max, slider.step = low, high, step
-            slider.value = float(np.clip(THRESHOLDS[metric] if value is None else value, low, high))
+    @property
+    def threshold(self) -> Any:
+        """The threshold slider of the current metric (each metric keeps its own slider and range)."""
+        return self._slider(self.metric.value)
 
+    def _slider(self, metric: str) -> Any:
+        """The metric's slider, made once with its range fixed (:data:`SLIDERS`): changing the range of
+        one shared slider in the browser would clip its value to the old one before the new value arrived.
+        """
+        import ipywidgets as w
+
+        if metric not in self._sliders:
+            low, high, step = SLIDERS[metric]
+            first = self._first_threshold if not self._sliders and self._first_threshold is not None else None
+            value = float(np.clip(THRESHOLDS[metric] if first is None else first, low, high))
+            slider = w.FloatSlider(value=value, min=low, max=high, step=step, description="threshold",
+                                   readout_format=".4g", continuous_update=False, layout=w.Layout(width="420px"))
+            slider.add_class("simlab-dup-threshold")
+            slider.observe(lambda change: self._update(), names="value")
+            self._sliders[metric] = slider
+        return self._sliders[metric]
+
+    # ------------------------------------------------------------------ model
     def found_at_loose_end(self) -> Duplicates:
         """The pairs of the current metric at the loose end of the slider (computed once per metric)."""
         metric = self.metric.value
@@ -171,7 +184,7 @@ class GalleryApp:
 
     # ------------------------------------------------------------------ view
     def _on_metric(self, change: dict) -> None:
-        self._set_slider(change["new"], None)
+        self.controls.children = (self.metric, self._slider(change["new"]))
         self._update()
 
     def _update(self) -> None:

@@ -25,7 +25,7 @@ import simlab
 
 REPO = Path(__file__).resolve().parents[1]
 APP_TIMEOUT_MS = 120_000
-UPDATE_TIMEOUT_MS = 60_000
+UPDATE_TIMEOUT_MS = 180_000  # a loaded 2-core machine: the Pearson search at the loose end takes seconds
 
 
 @pytest.fixture
@@ -71,12 +71,19 @@ def _count(found) -> str:
 
 
 def _wait_for_count(page, text: str) -> None:
-    page.wait_for_function(
-        "text => document.querySelector('.simlab-dup-count').innerText.includes(text)",
-        arg=text, timeout=UPDATE_TIMEOUT_MS,
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "text => document.querySelector('.simlab-dup-count').innerText.includes(text)",
+            arg=text, timeout=UPDATE_TIMEOUT_MS,
+        )
+    except PlaywrightTimeout:
+        shown = page.inner_text(".simlab-dup-count")
+        raise AssertionError(f"the count readout never showed {text!r}; it shows {shown!r}") from None
 
 
+@pytest.mark.timeout(600)
 def test_voila_gallery_follows_the_threshold_slider_and_the_metric_chooser(page, gallery_page_url, screenshot_dir):
     train = simlab.load_dataset("overlap", split="train")
     test = simlab.load_dataset("overlap", split="test")
