@@ -298,8 +298,7 @@ def _digests(stack: np.ndarray, dtype: np.dtype) -> np.ndarray:
         raw = block.reshape(len(block), -1).view(np.uint8)
         if width % 8:
             raw = np.pad(raw, ((0, 0), (0, 8 * words - width)))
-        with np.errstate(over="ignore"):
-            out[start : start + len(block)] = (raw.view(np.uint64) * multipliers).sum(axis=1, dtype=np.uint64)
+        out[start : start + len(block)] = raw.view(np.uint64) @ multipliers  # integer arithmetic wraps mod 2**64
     return out
 
 
@@ -378,9 +377,8 @@ def exact_duplicates(a: Any, b: Any = None) -> Duplicates:
 
     pairs: list[np.ndarray] = []
     compared = 0
-    for s, e in zip(starts, ends):
-        if e - s < 2:
-            continue
+    repeated = ends - starts >= 2
+    for s, e in zip(starts[repeated].tolist(), ends[repeated].tolist()):
         chosen = order[s:e]
         if stack_b is not None and len(set(sides[chosen].tolist())) < 2:
             continue
