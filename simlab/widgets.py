@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import struct
 import warnings
 import zlib
@@ -147,22 +146,30 @@ body[data-voila] .jp-RenderedMarkdown {{ font-size: {FONT_PX}px; line-height: 1.
 </style>"""
 
 
-def _png(image: np.ndarray, data_range: float) -> bytes:
-    """A small grey image as 8-bit greyscale PNG bytes, one pixel per pixel (the browser scales it).
+def _png_bytes(pixels: np.ndarray) -> bytes:
+    """8-bit greyscale (H, W) or RGB (H, W, 3) pixels as PNG bytes, written directly.
 
-    Written directly (signature, IHDR, one zlib-compressed IDAT, IEND): ~50x faster than going
-    through matplotlib and Pillow for a 28x28 thumbnail.
+    Signature, IHDR, one zlib-compressed IDAT (no row filter, zlib level 1), IEND: ~50x faster than
+    matplotlib and Pillow for a 28x28 thumbnail, and ~3x faster than Pillow for the 2000 x 528 panel
+    (whose flat areas compress well without filtering), for ~25 % more bytes.
     """
-    grey = np.clip(np.rint(np.asarray(image, dtype=np.float64) * (255.0 / data_range)), 0, 255).astype(np.uint8)
-    height, width = grey.shape
-    rows = np.hstack([np.zeros((height, 1), dtype=np.uint8), grey])  # filter type 0 before each row
+    height, width = pixels.shape[:2]
+    colour = 2 if pixels.ndim == 3 else 0  # PNG colour type: truecolour or greyscale
+    rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter type 0 before each row
+    rows[:, 1:] = pixels.reshape(height, -1)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit, greyscale, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes()))
+    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)  # 8-bit, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
             + chunk(b"IEND", b""))
+
+
+def _png(image: np.ndarray, data_range: float) -> bytes:
+    """A small grey image as 8-bit greyscale PNG bytes, one pixel per pixel (the browser scales it)."""
+    grey = np.clip(np.rint(np.asarray(image, dtype=np.float64) * (255.0 / data_range)), 0, 255).astype(np.uint8)
+    return _png_bytes(grey)
 
 
 def _short(value: float) -> str:
@@ -199,8 +206,6 @@ class _PanelRenderer:
         self.background: Any = None
 
     def render(self) -> bytes:
-        from PIL import Image  # matplotlib's own PNG writer
-
         if self.background is None:
             self.canvas.draw()  # lays the figure out (constrained layout), then freeze it
             self.fig.set_layout_engine("none")
@@ -217,10 +222,7 @@ class _PanelRenderer:
         self.canvas.restore_region(self.background)
         for artist in self.changing:
             self.fig.draw_artist(artist)
-        buffer = io.BytesIO()
-        rgba = np.asarray(self.canvas.buffer_rgba())
-        Image.fromarray(rgba[..., :3]).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return _png_bytes(np.asarray(self.canvas.buffer_rgba())[..., :3])
 
 
 class CompareApp:
