@@ -26,6 +26,7 @@ __all__ = [
     "check_bins",
     "check_bool",
     "check_choice",
+    "check_local_statistics",
     "check_ssim_constants",
     "check_ssim_window",
     "check_data_range",
@@ -449,6 +450,14 @@ def check_ssim_constants(K1: Any, K2: Any, data_range: float) -> tuple[float, fl
             "(1.0 for [0, 1], 255 for 8-bit)"
         )
     return out[0], out[1]
+
+
+def check_local_statistics(
+    a: Any, b: Any, win_size: Any, gaussian_weights: Any, sigma: Any, use_sample_covariance: Any
+) -> tuple[np.ndarray, np.ndarray, SSIMWindow]:
+    """Every check of ``local_statistics``'s arguments: the images and the window."""
+    a, b = as_pair(a, b)
+    return a, b, check_ssim_window(a.shape, win_size, gaussian_weights, sigma, use_sample_covariance)
 
 
 def check_ssim(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ._validation import SSIMWindow, as_pair, check_ssim, check_ssim_window, to_float
+from ._validation import SSIMWindow, check_local_statistics, check_ssim, to_float
 
 __all__ = ["LocalStatistics", "SSIMComponents", "local_statistics", "ssim", "ssim_components"]
 
@@ -129,8 +129,7 @@ def local_statistics(
     >>> round(float(stats.mu_b[3, 3]), 12), round(float(stats.var_a[3, 3]), 12)
     (2.0, 0.0)
     """
-    a, b = as_pair(a, b)
-    window = check_ssim_window(a.shape, win_size, gaussian_weights, sigma, use_sample_covariance)
+    a, b, window = check_local_statistics(a, b, win_size, gaussian_weights, sigma, use_sample_covariance)
     maps = _local_statistics(to_float(a), to_float(b), window)
     return LocalStatistics(*maps, win_size=window.win_size, pad=window.pad)
 
