@@ -481,6 +481,13 @@ def _keep_upper(ii: np.ndarray, jj: np.ndarray, r0: int, c0: int, within: bool) 
     return ii, jj
 
 
+def _hits(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero(mask)`` of a mostly-False block, looking for the True cells only in rows that have one."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    ii, jj = np.nonzero(mask[rows])
+    return rows[ii], jj
+
+
 def _mse_candidates(search: _Search, limit_mse: float) -> np.ndarray:
     """Every pair whose MSE may be <= limit_mse, by blockwise products (a guaranteed superset).
 
@@ -509,7 +516,7 @@ def _mse_candidates(search: _Search, limit_mse: float) -> np.ndarray:
         max_a, max_b = float(np.sqrt(sq_rows.max())), float(norm_cols[c0:c1].max())
         margin = 2 * (gamma * (max_a * max_b + max_b**2) + 2 * _UNIT * (float(np.abs(bound).max()) + max_b**2))
         product = rows @ cols[c0:c1].T
-        ii, jj = np.nonzero(product >= (bound - margin).astype(np.float32)[:, None])
+        ii, jj = _hits(product >= (bound - margin).astype(np.float32)[:, None])
         found.append(search.pairs(*_keep_upper(ii, jj, r0, c0, search.within)))
     return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
@@ -521,7 +528,7 @@ def _pearson_candidates(search: _Search, limit_r: float) -> np.ndarray:
     found = []
     for r0, r1, c0, c1 in search.blocks():
         rows = cols[r0:r1] if search.within else _standardised(search.rows[r0:r1])
-        ii, jj = np.nonzero(rows @ cols[c0:c1].T >= np.float32(limit_r - margin))
+        ii, jj = _hits(rows @ cols[c0:c1].T >= np.float32(limit_r - margin))
         found.append(search.pairs(*_keep_upper(ii, jj, r0, c0, search.within)))
     return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
