@@ -635,7 +635,10 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     data = tmp_path / "many.npy"
     np.save(data, np.zeros((100_000, 28, 28), np.uint8))  # 313 MB as float32; ranking it takes seconds
     proc = subprocess.Popen([sys.executable, "-m", "simlab", "rank", "letters:0", "-m", "ssim", "--dataset", data,
-                             "-k", "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True)
+                             "-k", "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True,
+                            # a job started in the background (as CI may run the suite) inherits Ctrl-C ignored,
+                            # and Python then leaves it ignored: give the command the terminal's default
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
     def at_work() -> bool:  # past start-up however slow the machine: loading the data set (RSS > 250 MB)
         try:
