@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from simlab.classroom import kernel_processes
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/05_compare_live.ipynb"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -54,27 +56,6 @@ def uss_mb(pid: int) -> float:
             if line.startswith(("Private_Clean:", "Private_Dirty:", "Private_Hugetlb:")):
                 total += int(line.split()[1])
     return total / 1024
-
-
-def kernel_processes(server_pid: int) -> dict[str, int]:
-    """Kernel id -> pid of every kernel the server runs (found by their connection file's name)."""
-    import psutil
-
-    found = {}
-    try:
-        children = psutil.Process(server_pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return found
-    for child in children:
-        try:
-            arguments = child.cmdline()
-        except psutil.Error:
-            continue
-        for argument in arguments:
-            name = os.path.basename(argument)
-            if name.startswith("kernel-") and name.endswith(".json"):
-                found[name[len("kernel-"):-len(".json")]] = child.pid
-    return found
 
 
 def _free_port() -> int:

@@ -34,13 +34,14 @@ This module is imported by the Voilà server only; it is not part of ``import si
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from voila.voila_identity_provider import VoilaIdentityProvider
 
-__all__ = ["ClassroomKernelManager", "XsrfCookieIdentityProvider", "set_xsrf_cookie"]
+__all__ = ["ClassroomKernelManager", "XsrfCookieIdentityProvider", "kernel_processes", "set_xsrf_cookie"]
 
 
 class XsrfCookieIdentityProvider(VoilaIdentityProvider):
@@ -103,3 +104,24 @@ class ClassroomKernelManager(ServerKernelManager):
         if self.kernel_spec is not None and self.kernel_spec.language == "python":
             extra.append("--HistoryManager.hist_file=:memory:")  # no shared SQLite file to lock
         return super().format_kernel_cmd(extra)
+
+
+def kernel_processes(server_pid: int) -> dict[str, int]:
+    """Kernel id -> pid of every kernel the server runs (found by their connection file's name)."""
+    import psutil  # comes with the Jupyter stack (IPython needs it); the test extra names it too
+
+    found = {}
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return found
+    for child in children:
+        try:
+            arguments = child.cmdline()
+        except psutil.Error:
+            continue
+        for argument in arguments:
+            name = os.path.basename(argument)
+            if name.startswith("kernel-") and name.endswith(".json"):
+                found[name[len("kernel-"):-len(".json")]] = child.pid
+    return found

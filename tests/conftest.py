@@ -228,23 +228,9 @@ def voila_server(tmp_path: Path, notebooks_copy: Path) -> Iterator[Server]:
 
 
 def _kernel_ids(server: Server) -> set[str]:
-    import psutil
+    from simlab.classroom import kernel_processes
 
-    found = set()
-    try:
-        children = psutil.Process(server.process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return found
-    for child in children:
-        try:
-            arguments = child.cmdline()
-        except psutil.Error:
-            continue
-        for argument in arguments:
-            name = os.path.basename(argument)
-            if name.startswith("kernel-") and name.endswith(".json"):
-                found.add(name[len("kernel-"):-len(".json")])
-    return found
+    return set(kernel_processes(server.process.pid))
 
 
 @pytest.fixture
