@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import base64
 import html
-import struct
-import zlib
 from typing import Any
 
 import numpy as np
 
+from ._png import png_bytes
 from .duplicates import THRESHOLDS, Duplicates, _direction, _operands, near_duplicates
 from .figures import ACCENT, new_figure, styled
 
@@ -49,20 +48,6 @@ _STYLE = """<style>
 </style>"""
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    """(H, W) uint8 grey or (H, W, 3) uint8 colour pixels as PNG bytes (written directly, no Pillow)."""
-    colour = pixels.ndim == 3
-    height, width = pixels.shape[:2]
-    rows = np.hstack([np.zeros((height, 1), dtype=np.uint8), pixels.reshape(height, -1)])
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2 if colour else 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes()))
-            + chunk(b"IEND", b""))
-
-
 def _grey(image: np.ndarray, data_range: float) -> np.ndarray:
     return np.clip(np.rint(np.asarray(image, dtype=np.float64) * (255.0 / data_range)), 0, 255).astype(np.uint8)
 
@@ -77,7 +62,7 @@ def _diverging(difference: np.ndarray, data_range: float) -> np.ndarray:
 
 
 def _img(pixels: np.ndarray, alt: str) -> str:
-    src = base64.b64encode(_png(pixels)).decode("ascii")
+    src = base64.b64encode(png_bytes(pixels)).decode("ascii")
     return f"<img src='data:image/png;base64,{src}' alt='{html.escape(alt)}'>"
 
 

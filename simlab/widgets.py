@@ -38,15 +38,15 @@ from __future__ import annotations
 
 import base64
 import html
-import struct
 import warnings
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import ipywidgets as w
 import numpy as np
+
+from ._png import png_bytes as _png_bytes
 
 __all__ = ["CompareApp", "compare", "compare_app"]
 
@@ -144,26 +144,6 @@ body[data-voila] .simlab-compare {{ margin-left: auto; margin-right: auto; }}
 body[data-voila] .jp-RenderedMarkdown {{ font-size: {FONT_PX}px; line-height: 1.45; max-width: {width}px;
   margin-left: auto; margin-right: auto; }}
 </style>"""
-
-
-def _png_bytes(pixels: np.ndarray) -> bytes:
-    """8-bit greyscale (H, W) or RGB (H, W, 3) pixels as PNG bytes, written directly.
-
-    Signature, IHDR, one zlib-compressed IDAT (no row filter, zlib level 1), IEND: ~50x faster than
-    matplotlib and Pillow for a 28x28 thumbnail, and ~3x faster than Pillow for the 2000 x 528 panel
-    (whose flat areas compress well without filtering), for ~25 % more bytes.
-    """
-    height, width = pixels.shape[:2]
-    colour = 2 if pixels.ndim == 3 else 0  # PNG colour type: truecolour or greyscale
-    rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter type 0 before each row
-    rows[:, 1:] = pixels.reshape(height, -1)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, 0)  # 8-bit, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
-            + chunk(b"IEND", b""))
 
 
 def _png(image: np.ndarray, data_range: float) -> bytes:
