@@ -46,6 +46,28 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-renderer-backgrounding", "--disable-background-timer-throttling"]
 MAX_PAGES = 60
+#: Run in each page before its own scripts: note the moment (ms from the navigation's start) the app is
+#: there (table and figure), from DOM changes, so the benchmark's waiting costs the browser nothing.
+READY_SCRIPT = """
+new MutationObserver((_, observer) => {
+    if (document.querySelector('.simlab-metrics table') && document.querySelector('.simlab-figure[src]')) {
+        window.simlabReady = performance.now();
+        observer.disconnect();
+    }
+}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['src']});
+"""
+#: Before a change: a promise of the ms from the index box's input event to the table's new text.
+UPDATE_SCRIPT = """box => {
+    const table = document.querySelector('.simlab-metrics'), before = table.innerText;
+    let typed;
+    box.addEventListener('input', event => { typed = event.timeStamp; }, {once: true});
+    window.simlabUpdate = new Promise(resolve => new MutationObserver((_, observer) => {
+        if (typed !== undefined && table.innerText !== before) {
+            observer.disconnect();
+            resolve(performance.now() - typed);
+        }
+    }).observe(table, {childList: true, subtree: true, characterData: true}));
+}"""
 
 
 def uss_mb(pid: int) -> float:
@@ -138,45 +160,94 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-async def _student(browser, url: str, index: int, start: asyncio.Event, args, indices: list[int]) -> dict:
+def cpu_by_role(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds used so far by each process of the browser, the server itself and its kernels."""
+    import psutil
+
+    def seconds(process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    roles: dict[str, dict[int, float]] = {"browser": {}, "server": {}, "kernels": {}}
+    kernels = set(kernel_processes(server_pid).values())
+    for pid in [server_pid, *kernels]:
+        try:
+            roles["server" if pid == server_pid else "kernels"][pid] = seconds(psutil.Process(pid))
+        except psutil.Error:
+            pass
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name():
+                roles["browser"][child.pid] = seconds(child)
+        except psutil.Error:
+            pass
+    return roles
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each role used between two :func:`cpu_by_role` readings (processes gone since are lost)."""
+    return {role: sum(value - before[role].get(pid, 0.0) for pid, value in after[role].items()) for role in after}
+
+
+async def _student(browser, url: str, index: int, start: asyncio.Event, args, indices: list[int],
+                   opened) -> dict:
     """One student: open the page when told, wait for the app, change the right image, report."""
     result = {"ready": None, "updates": [], "error": None, "kernel": None, "commit": None, "html": None}
     context = await browser.new_context(viewport={"width": 1280, "height": 720})
     await context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
         (url, "data:", "blob:")) else route.abort())
+    await context.add_init_script(READY_SCRIPT)
     page = await context.new_page()
     result["context"], result["page"] = context, page
+    events = result["events"] = []
+    t0 = [time.monotonic()]
+
+    def note(text):
+        events.append(f"{time.monotonic() - t0[0]:7.1f} {text}"[:300])
+
+    page.on("console", lambda m: note(f"console.{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: note(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: note(f"requestfailed: {r.url} {r.failure}"))
+    page.on("websocket", lambda ws: (note(f"ws open {ws.url}"), ws.on("close", lambda w: note("ws close"))))
     await start.wait()
-    began = time.monotonic()
+    began = t0[0] = time.monotonic()
     try:
         await page.goto(url + "/", wait_until="commit", timeout=args.timeout * 1000)
         result["commit"] = time.monotonic() - began
         await page.wait_for_load_state("domcontentloaded", timeout=args.timeout * 1000)
         result["html"] = time.monotonic() - began
+        # the page itself notes when the app appears (READY_SCRIPT); a look once a second also catches an error box
         await page.wait_for_function(
-            """() => document.querySelector('.simlab-metrics table') && document.querySelector('.simlab-figure[src]')
+            """() => window.simlabReady !== undefined
                      || /Error|timed out/.test(document.body ? document.body.innerText : '')""",
-            timeout=args.timeout * 1000, polling=200)
-        if await page.locator(".simlab-metrics table").count() == 0:
+            timeout=args.timeout * 1000, polling=1000)
+        ready_ms = await page.evaluate("() => window.simlabReady")
+        if ready_ms is None:
             text = await page.inner_text("body")
             shown = [line for line in text.splitlines() if "rror" in line or "timed out" in line]
             raise RuntimeError(" ".join(shown)[:200])
-        result["ready"] = time.monotonic() - began
+        result["ready"] = ready_ms / 1000  # from the navigation's start, in the page's own clock
+        opened()
         result["kernel"] = await page.evaluate(
             "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         box = page.locator(".simlab-b input")
         rng = random.Random(index)
         for value in indices:
             await asyncio.sleep(rng.uniform(0.2, 1.0))  # a student reads the table before the next change
-            before = await page.inner_text(".simlab-metrics")
-            sent = time.monotonic()
+            await box.evaluate(UPDATE_SCRIPT)
             await box.fill(str(value))  # the index applies as typed
-            await page.wait_for_function(
-                "before => document.querySelector('.simlab-metrics').innerText !== before",
-                arg=before, timeout=args.timeout * 1000, polling="raf")
-            result["updates"].append(time.monotonic() - sent)
+            milliseconds = await asyncio.wait_for(page.evaluate("() => window.simlabUpdate"), args.timeout)
+            result["updates"].append(milliseconds / 1000)
     except Exception as error:  # a failed page is counted and reported, not fatal to the run
         result["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
+        if result["ready"] is None:
+            opened()
+        try:
+            state = await page.evaluate("""() => ({widgets: document.querySelectorAll('.jupyter-widgets').length,
+                text: (document.body ? document.body.innerText : '').slice(0, 300)})""")
+            note(f"at failure: {state}")
+        except Exception as why:
+            note(f"at failure: page not readable ({why})")
     return result
 
 
@@ -186,12 +257,21 @@ async def run_class(url: str, args, server_pid: int) -> dict:
     rng = np.random.default_rng(0)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
-        start = asyncio.Event()
+        start, all_opened, waiting = asyncio.Event(), asyncio.Event(), [args.pages]
+
+        def opened():  # a page showed the app or failed to
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                all_opened.set()
+
         tasks = [asyncio.create_task(_student(browser, url, i, start, args,
-                                              [int(v) for v in rng.integers(2, 6500, args.changes)]))
+                                              [int(v) for v in rng.integers(2, 6500, args.changes)], opened))
                  for i in range(args.pages)]
         await asyncio.sleep(1.0)  # every context and page made: now they all navigate at once
+        cpu_before = cpu_by_role(server_pid)
         start.set()
+        await asyncio.wait_for(all_opened.wait(), timeout=args.timeout + 60)
+        cpu_opening = cpu_used(cpu_before, cpu_by_role(server_pid))
         results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.timeout * (2 + args.changes))
         kernels = kernel_processes(server_pid)
         page_kernels = {r["kernel"] for r in results if r["kernel"]}
@@ -208,8 +288,9 @@ async def run_class(url: str, args, server_pid: int) -> dict:
         await browser.close()
     await asyncio.sleep(args.settle)  # the pool refills after the burst: what stays when the class is gone
     kernels = kernel_processes(server_pid)
-    return {"results": results, "uss": uss, "kernels_open": before_close, "left": len(left), "release_s": release,
-            "kernels_after": len(kernels), "uss_after": sum(uss_mb(pid) for pid in kernels.values())}
+    return {"results": results, "cpu_opening": cpu_opening, "uss": uss, "kernels_open": before_close,
+            "left": len(left), "release_s": release, "kernels_after": len(kernels),
+            "uss_after": sum(uss_mb(pid) for pid in kernels.values())}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -266,13 +347,23 @@ def main(argv: list[str] | None = None) -> None:
     for phase in ("commit", "html"):
         values = np.array([r[phase] for r in results if r[phase] is not None])
         print(f"{phase}: p50 {q(values, 50)} s, p95 {q(values, 95)} s")
+    cpu = outcome["cpu_opening"]
+    print(f"CPU seconds while the pages opened (until the last showed the app or failed): browser "
+          f"{cpu['browser']:.1f}, Voilà server {cpu['server']:.1f}, kernels {cpu['kernels']:.1f} (the pool's "
+          f"refill included); server side per page {(cpu['server'] + cpu['kernels']) / args.pages:.2f} s")
     for error in failed[:5]:
         print("failed:", error)
+    with open(log.parent / "pages.txt", "w") as handle:
+        for i, r in enumerate(results):
+            handle.write(f"== page {i}: ready {r['ready']} error {r['error']}\n" + "\n".join(r["events"]) + "\n")
+    print(f"server log {log}; page events {log.parent / 'pages.txt'}")
     print(json.dumps({"pages": args.pages, "pool": pool, "rendered": int(ready.size), "failed": len(failed),
                       "ready": ready.round(3).tolist(), "updates": updates.round(3).tolist(),
                       "uss_mb": uss.round(1).tolist(), "left": outcome["left"],
                       "release_s": round(outcome["release_s"], 2), "kernels_after": outcome["kernels_after"],
-                      "uss_after_mb": round(outcome["uss_after"], 1), "load": [load_before[0], os.getloadavg()[0]]}))
+                      "uss_after_mb": round(outcome["uss_after"], 1),
+                      "cpu_opening": {role: round(value, 1) for role, value in cpu.items()},
+                      "load": [load_before[0], os.getloadavg()[0]]}))
 
 
 if __name__ == "__main__":

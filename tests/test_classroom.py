@@ -1,0 +1,78 @@
+"""The classroom server's kernel pool (simlab.classroom) without a browser: pool kernels start a few at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from traitlets.config import Configurable
+from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+from simlab.classroom import ClassroomMappingKernelManager
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class _VoilaApp(Configurable):
+    """What Voilà's pool manager reads of its parent: a folder without notebooks, so nothing starts by itself."""
+
+    def __init__(self, root_dir: Path) -> None:
+        super().__init__()
+        self.root_dir = str(root_dir)
+        self.notebook_path = None
+
+
+def _pool_manager(tmp_path: Path, concurrency: int, render_seconds: float, log: list, fail: set = frozenset()):
+    """Voilà's pool class derived from ours, its kernel start + notebook render replaced by a timed stand-in."""
+    pool_class = voila_kernel_manager_factory(ClassroomMappingKernelManager, preheat_kernel=True, default_pool_size=0)
+    assert asyncio.iscoroutinefunction(pool_class._initialize)  # the step we throttle still exists in this Voilà
+
+    class Recorded(pool_class):
+        async def _initialize(self, notebook_path, kernel_id=None, **kwargs):
+            log.append(("start", notebook_path))
+
+            async def render():
+                await asyncio.sleep(render_seconds)
+                log.append(("rendered", notebook_path))
+                if notebook_path in fail:
+                    raise RuntimeError("a cell failed")
+
+            return {"task": asyncio.ensure_future(render()), "kernel_id": notebook_path}
+
+    return Recorded(parent=_VoilaApp(tmp_path), refill_concurrency=concurrency)
+
+
+def _most_at_once(log: list) -> int:
+    running = most = 0
+    for event, _ in log:
+        running += 1 if event == "start" else -1
+        most = max(most, running)
+    return most
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_pool_kernels_start_and_render_a_few_at_a_time(tmp_path, concurrency):
+    log: list = []
+    manager = _pool_manager(tmp_path, concurrency, 0.05, log, fail={"k1"})
+
+    async def refill():
+        return await asyncio.gather(*(manager._initialize(f"k{i}") for i in range(6)))
+
+    contents = asyncio.run(refill())
+    assert [content["kernel_id"] for content in contents] == [f"k{i}" for i in range(6)]
+    assert all(content["task"].done() for content in contents)  # a slot is held until the render ended
+    assert _most_at_once(log) == concurrency
+    assert sum(event == "rendered" for event, _ in log) == 6  # a failed render does not stop the pool
+    assert isinstance(contents[1]["task"].exception(), RuntimeError)  # its error stays for the page to show
+
+
+def test_voila_json_uses_the_throttled_pool_with_half_the_cores(tmp_path, monkeypatch):
+    config = json.loads((REPO / "voila.json").read_text())["VoilaConfiguration"]
+    assert config["multi_kernel_manager_class"] == "simlab.classroom.ClassroomMappingKernelManager"
+    assert config["preheat_kernel"] is True
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert ClassroomMappingKernelManager().refill_concurrency == 1
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert ClassroomMappingKernelManager().refill_concurrency == 4
