@@ -35,7 +35,9 @@ kernels importing numpy, scipy and matplotlib and rendering the app (about 1.4 s
 half the CPU while the students' pages were still loading. :class:`ClassroomMappingKernelManager`
 lets the pool start its kernels a few at a time (``refill_concurrency``, half the cores), so the
 pages being opened get the machine first and the pool still refills (``voila.json``:
-``VoilaConfiguration.multi_kernel_manager_class``).
+``VoilaConfiguration.multi_kernel_manager_class``). Voilà also refills to the whole pool, so after
+the class arrived 30 more kernels (4 GB) would wait for nobody; with ``spare_pool_size`` the first
+pool is the class's size and afterwards only a few kernels are kept ready, for reloads and latecomers.
 
 This module is imported by the Voilà server only; it is not part of ``import simlab``.
 """
@@ -124,9 +126,10 @@ class ClassroomMappingKernelManager(AsyncMappingKernelManager):
     With ``preheat_kernel``, Voilà derives its pool manager from this class; each pool kernel is
     started and runs the notebook in the pool's ``_initialize``. Here that step waits for one of
     ``refill_concurrency`` slots and holds it until the kernel has rendered the notebook, so a class
-    opening the page at once is not slowed by 30 replacement kernels starting together. A request
-    for the page while the pool is empty waits for the next kernel, as with Voilà's own pool.
-    Without the pool (Voilà inside a Jupyter server) nothing changes.
+    opening the page at once is not slowed by 30 replacement kernels starting together. Once a page
+    has taken a kernel, the pool is refilled to ``spare_pool_size`` kernels instead of its first size.
+    A request for the page while the pool is empty waits for the next kernel, as with Voilà's own
+    pool. Without the pool (Voilà inside a Jupyter server) nothing changes.
 
     Examples
     --------
@@ -136,6 +139,9 @@ class ClassroomMappingKernelManager(AsyncMappingKernelManager):
 
     refill_concurrency = Integer(help="Pool kernels starting (and rendering the notebook) at the same time.",
                                  config=True)
+    spare_pool_size = Integer(None, allow_none=True, config=True,
+                              help="Kernels the pool keeps ready once its first kernels are in use (for "
+                                   "reloads and latecomers); None refills to Voilà's pool size.")
 
     @default("refill_concurrency")
     def _half_the_cores(self) -> int:
@@ -146,6 +152,19 @@ class ClassroomMappingKernelManager(AsyncMappingKernelManager):
         initialize = getattr(self, "_initialize", None)  # Voilà 0.5's pool step, when it derives from this class
         if initialize is not None:
             self._initialize = self._with_slot(initialize)
+            if self.spare_pool_size is not None:
+                self.fill_if_needed = self._spare_after_first_use(self.fill_if_needed)
+
+    def _spare_after_first_use(self, fill_if_needed: Any) -> Any:
+        @functools.wraps(fill_if_needed)
+        def refill(delay: float | None = None, notebook_name: str | None = None, **kwargs: Any) -> None:
+            if delay is None:  # a page took a kernel (the first fill, at start, passes delay=0)
+                self.kernel_pools_config = {
+                    name: {**pool, "pool_size": min(pool.get("pool_size", 1), self.spare_pool_size)}
+                    for name, pool in self.kernel_pools_config.items()}
+            fill_if_needed(delay, notebook_name, **kwargs)
+
+        return refill
 
     def _with_slot(self, initialize: Any) -> Any:
         slots = asyncio.Semaphore(self.refill_concurrency)

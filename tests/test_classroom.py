@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from traitlets.config import Configurable
@@ -16,17 +17,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 class _VoilaApp(Configurable):
-    """What Voilà's pool manager reads of its parent: a folder without notebooks, so nothing starts by itself."""
+    """What Voilà's pool manager reads of its parent (a folder without notebooks: nothing starts by itself)."""
 
-    def __init__(self, root_dir: Path) -> None:
+    def __init__(self, root_dir: Path, notebook: str | None = None) -> None:
         super().__init__()
         self.root_dir = str(root_dir)
-        self.notebook_path = None
+        self.notebook_path = None if notebook is None else str(root_dir / notebook)
+        self.base_url, self.server_url, self.port = "/", "/", 8866
 
 
-def _pool_manager(tmp_path: Path, concurrency: int, render_seconds: float, log: list, fail: set = frozenset()):
+def _pool_manager(tmp_path: Path, concurrency: int, render_seconds: float, log: list, fail: set = frozenset(),
+                  pool_size: int = 0, **options):
     """Voilà's pool class derived from ours, its kernel start + notebook render replaced by a timed stand-in."""
-    pool_class = voila_kernel_manager_factory(ClassroomMappingKernelManager, preheat_kernel=True, default_pool_size=0)
+    pool_class = voila_kernel_manager_factory(ClassroomMappingKernelManager, preheat_kernel=True,
+                                              default_pool_size=pool_size)
     assert asyncio.iscoroutinefunction(pool_class._initialize)  # the step we throttle still exists in this Voilà
 
     class Recorded(pool_class):
@@ -39,9 +43,12 @@ def _pool_manager(tmp_path: Path, concurrency: int, render_seconds: float, log: 
                 if notebook_path in fail:
                     raise RuntimeError("a cell failed")
 
-            return {"task": asyncio.ensure_future(render()), "kernel_id": notebook_path}
+            kernel = f"kernel-{len(log)}"
+            return {"task": asyncio.ensure_future(render()), "kernel_id": kernel,
+                    "renderer": SimpleNamespace(stop_generator=False, rendered_cache=[])}
 
-    return Recorded(parent=_VoilaApp(tmp_path), refill_concurrency=concurrency)
+    parent = _VoilaApp(tmp_path, "class.ipynb" if pool_size else None)
+    return Recorded(parent=parent, refill_concurrency=concurrency, **options)
 
 
 def _most_at_once(log: list) -> int:
@@ -61,7 +68,7 @@ def test_pool_kernels_start_and_render_a_few_at_a_time(tmp_path, concurrency):
         return await asyncio.gather(*(manager._initialize(f"k{i}") for i in range(6)))
 
     contents = asyncio.run(refill())
-    assert [content["kernel_id"] for content in contents] == [f"k{i}" for i in range(6)]
+    assert len({content["kernel_id"] for content in contents}) == 6
     assert all(content["task"].done() for content in contents)  # a slot is held until the render ended
     assert _most_at_once(log) == concurrency
     assert sum(event == "rendered" for event, _ in log) == 6  # a failed render does not stop the pool
@@ -76,3 +83,22 @@ def test_voila_json_uses_the_throttled_pool_with_half_the_cores(tmp_path, monkey
     assert ClassroomMappingKernelManager().refill_concurrency == 1
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     assert ClassroomMappingKernelManager().refill_concurrency == 4
+
+
+@pytest.mark.parametrize("spare, started", [(None, 4 + 4), (2, 4 + 2), (0, 4 + 0)])
+def test_after_the_class_arrived_the_pool_keeps_only_its_spare_kernels(tmp_path, spare, started):
+    """A pool of 4 for a class of 4: Voilà alone starts 4 more once they are taken; with spare_pool_size, 2 (or 0)."""
+
+    async def lesson():
+        log: list = []
+        manager = _pool_manager(tmp_path, 2, 0.01, log, pool_size=4, spare_pool_size=spare, fill_delay=0)
+        await asyncio.sleep(0.1)  # the first pool has rendered
+        assert manager.get_pool_size("class.ipynb") == 4
+        pages = [await manager.get_rendered_notebook("class.ipynb") for _ in range(4)]  # the class arrives
+        await asyncio.sleep(0.2)  # the refill is done
+        return log, pages, manager.get_pool_size("class.ipynb")
+
+    log, pages, pool_after = asyncio.run(lesson())
+    assert len({kernel for _, _, kernel in pages}) == 4  # four students, four kernels
+    assert sum(event == "start" for event, _ in log) == started
+    assert pool_after == started - 4
