@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -51,6 +52,14 @@ def _pool_manager(tmp_path: Path, concurrency: int, render_seconds: float, log: 
     return Recorded(parent=parent, refill_concurrency=concurrency, **options)
 
 
+def _run(coroutine_function):
+    """Run an async function on its own event loop, in a thread: the browser tests' Playwright keeps a loop
+    running in the main thread of the test process.
+    """
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine_function()).result()
+
+
 def _most_at_once(log: list) -> int:
     running = most = 0
     for event, _ in log:
@@ -67,7 +76,7 @@ def test_pool_kernels_start_and_render_a_few_at_a_time(tmp_path, concurrency):
     async def refill():
         return await asyncio.gather(*(manager._initialize(f"k{i}") for i in range(6)))
 
-    contents = asyncio.run(refill())
+    contents = _run(refill)
     assert len({content["kernel_id"] for content in contents}) == 6
     assert all(content["task"].done() for content in contents)  # a slot is held until the render ended
     assert _most_at_once(log) == concurrency
@@ -98,7 +107,7 @@ def test_after_the_class_arrived_the_pool_keeps_only_its_spare_kernels(tmp_path,
         await asyncio.sleep(0.2)  # the refill is done
         return log, pages, manager.get_pool_size("class.ipynb")
 
-    log, pages, pool_after = asyncio.run(lesson())
+    log, pages, pool_after = _run(lesson)
     assert len({kernel for _, _, kernel in pages}) == 4  # four students, four kernels
     assert sum(event == "start" for event, _ in log) == started
     assert pool_after == started - 4
