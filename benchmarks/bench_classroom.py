@@ -57,6 +57,10 @@ new MutationObserver((_, observer) => {
         observer.disconnect();
     }
 }).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['src']});
+// a piece of Voilà's JavaScript that did not arrive in time (webpack gives up after 120 s): no app, ever
+const chunkFailed = reason => { if (/Loading chunk/.test(String(reason))) window.simlabFailed = String(reason); };
+window.addEventListener('unhandledrejection', event => chunkFailed(event.reason));
+window.addEventListener('error', event => chunkFailed(event.message));
 """.replace("APP", APP)
 #: Before a change: a promise of the ms from the index box's input event to the table's new text.
 UPDATE_SCRIPT = """box => {
@@ -194,7 +198,8 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
 async def _student(browser, url: str, index: int, start: asyncio.Event, args, indices: list[int],
                    opened) -> dict:
     """One student: open the page when told, wait for the app, change the right image, report."""
-    result = {"ready": None, "updates": [], "error": None, "kernel": None, "commit": None, "html": None}
+    result = {"ready": None, "updates": [], "error": None, "kernel": None, "commit": None, "html": None,
+              "slowest_script": None}
     context = await browser.new_context(viewport={"width": 1280, "height": 720})
     await context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
         (url, "data:", "blob:")) else route.abort())
@@ -220,7 +225,7 @@ async def _student(browser, url: str, index: int, start: asyncio.Event, args, in
         result["html"] = time.monotonic() - began
         # the page itself notes when the app appears (READY_SCRIPT); a look once a second also catches an error box
         await page.wait_for_function(
-            """() => window.simlabReady !== undefined || APP
+            """() => window.simlabReady !== undefined || APP || window.simlabFailed
                      || /Error|timed out/.test(document.body ? document.body.innerText : '')""".replace("APP", APP),
             timeout=args.timeout * 1000, polling=1000)
         ready_ms = await page.evaluate(
@@ -230,6 +235,9 @@ async def _student(browser, url: str, index: int, start: asyncio.Event, args, in
             note("app found by the 1 s look, not by the page's observer")
             ready_ms = (time.monotonic() - began) * 1000
         if ready_ms is None:
+            failed = await page.evaluate("() => window.simlabFailed")
+            if failed:
+                raise RuntimeError(failed[:200])
             text = await page.inner_text("body")
             shown = [line for line in text.splitlines() if "rror" in line or "timed out" in line]
             raise RuntimeError(" ".join(shown)[:200])
@@ -237,6 +245,10 @@ async def _student(browser, url: str, index: int, start: asyncio.Event, args, in
         opened()
         result["kernel"] = await page.evaluate(
             "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        # the longest wait for one piece of JavaScript, from asking to having it (webpack gives up at 120 s)
+        slowest_ms = await page.evaluate("""() => Math.max(...performance.getEntriesByType('resource')
+            .filter(entry => entry.initiatorType === 'script').map(entry => entry.responseEnd - entry.startTime))""")
+        result["slowest_script"] = slowest_ms / 1000
         box = page.locator(".simlab-b input")
         rng = random.Random(index)
         for value in indices:
@@ -357,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{np.median(uss) if uss.size else float('nan'):.0f}, {uss.max() if uss.size else float('nan'):.0f} | "
           f"{outcome['left']} (all gone {outcome['release_s']:.1f} s after closing) | "
           f"{outcome['kernels_after']}, {outcome['uss_after']:.0f} |")
-    for phase in ("commit", "html"):
+    for phase in ("commit", "html", "slowest_script"):
         values = np.array([r[phase] for r in results if r[phase] is not None])
         print(f"{phase}: p50 {q(values, 50)} s, p95 {q(values, 95)} s")
     cpu = outcome["cpu_opening"]
@@ -371,7 +383,10 @@ def main(argv: list[str] | None = None) -> None:
             handle.write(f"== page {i}: ready {r['ready']} error {r['error']}\n" + "\n".join(r["events"]) + "\n")
     print(f"server log {log}; page events {log.parent / 'pages.txt'}")
     print(json.dumps({"pages": args.pages, "pool": pool, "rendered": int(ready.size), "failed": len(failed),
-                      "ready": ready.round(3).tolist(), "updates": updates.round(3).tolist(),
+                      "ready": ready.round(3).tolist(),
+                      "slowest_script": [None if r["slowest_script"] is None else round(r["slowest_script"], 2)
+                                         for r in results],
+                      "updates": updates.round(3).tolist(),
                       "uss_mb": uss.round(1).tolist(), "left": outcome["left"],
                       "release_s": round(outcome["release_s"], 2), "kernels_after": outcome["kernels_after"],
                       "uss_after_mb": round(outcome["uss_after"], 1),
