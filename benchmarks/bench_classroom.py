@@ -4,10 +4,14 @@ Starts one Voilà server on 127.0.0.1 from the repository root (so it reads ``vo
 classroom command does), waits for its pool of preheated kernels, then opens N pages at once in
 headless Chromium, one browser context per student (own cookies). For each page it measures:
 
-- **ready**: navigation to a working app (the metric table and the figure drawn), or a failure
-  (an error or time-out box, or no app within ``--timeout`` seconds);
+- **ready**: navigation to a working app (the metric table and the figure drawn), timed inside the
+  page by a MutationObserver, or a failure (an error or time-out box, a piece of Voilà's JavaScript
+  that webpack gave up on after 120 s, or no app within ``--timeout`` seconds); also the slowest
+  piece of JavaScript to arrive, and the CPU the browser, the Voilà server and the kernels used
+  while the pages opened;
 - **update**: each student then changes the right image's index ``--changes`` times (typing a new
-  index, as in the page), and the time from the keystroke to the new table is measured;
+  index, as in the page), and the time from the input event to the table's new text is measured in
+  the page;
 - **memory**: each page's kernel, unshared memory (USS from ``/proc/<pid>/smaps_rollup``) after the
   changes;
 - **release**: the pages are closed as a tab is (``beforeunload`` runs, Voilà posts its shutdown
@@ -15,7 +19,9 @@ headless Chromium, one browser context per student (own cookies). For each page 
   left (the refilled pool).
 
 The browser, the server and the kernels share this machine's cores, so on a small machine the
-numbers include the browser's own work. Bounded: at most 60 pages, every wait has a deadline.
+numbers include the browser's own work. Bounded: at most 60 pages, every wait has a deadline. Each
+page's console messages, errors and websockets go to ``pages.txt`` beside the server's log, with a
+screenshot of any page that failed.
 
 Run:  python benchmarks/bench_classroom.py --pages 30 [--changes 5] [--pool-size 30]
 """
