@@ -55,14 +55,15 @@ MAX_PAGES = 60
 #: JavaScript, true when the app is there: its table of metrics and its figure with an image
 APP = "(document.querySelector('.simlab-metrics table') && document.querySelector('.simlab-figure[src]'))"
 #: Run in each page before its own scripts: note the moment (ms from the navigation's start) the app is
-#: there (table and figure), from DOM changes, so the benchmark's waiting costs the browser nothing.
+#: there (table and figure), from DOM changes, so the benchmark's waiting costs the browser nothing. The
+#: widgets get their CSS classes after they are in the page: class changes are watched too.
 READY_SCRIPT = """
 new MutationObserver((_, observer) => {
     if (APP) {
         window.simlabReady = performance.now();
         observer.disconnect();
     }
-}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['src']});
+}).observe(document, {childList: true, subtree: true, attributes: true, attributeFilter: ['src', 'class']});
 // a piece of Voilà's JavaScript that did not arrive in time (webpack gives up after 120 s): no app, ever
 const chunkFailed = reason => { if (/Loading chunk/.test(String(reason))) window.simlabFailed = String(reason); };
 window.addEventListener('unhandledrejection', event => chunkFailed(event.reason));
@@ -281,6 +282,22 @@ async def _student(browser, url: str, index: int, start: asyncio.Event, args, in
     return result
 
 
+async def _reload(result: dict, args) -> float | str:
+    """Reload a student's page: seconds from the reload to the app (in the page's clock), or what went wrong."""
+    page = result["page"]
+    try:
+        await page.reload(wait_until="commit", timeout=args.timeout * 1000)
+        await page.wait_for_function(f"() => window.simlabReady !== undefined || window.simlabFailed || {APP}",
+                                     timeout=args.timeout * 1000, polling=1000)
+        ready_ms = await page.evaluate("() => window.simlabReady")
+        result["kernel"] = await page.evaluate(
+            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        return ready_ms / 1000 if ready_ms is not None else "no note of the app: " + str(
+            await page.evaluate("() => window.simlabFailed"))
+    except Exception as error:
+        return f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
+
+
 async def run_class(url: str, args, server_pid: int) -> dict:
     from playwright.async_api import async_playwright
 
@@ -303,6 +320,9 @@ async def run_class(url: str, args, server_pid: int) -> dict:
         await asyncio.wait_for(all_opened.wait(), timeout=args.timeout + 60)
         cpu_opening = cpu_used(cpu_before, cpu_by_role(server_pid))
         results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.timeout * (2 + args.changes))
+        reloads = []
+        if args.reload:  # the teacher says "reload the page": every student at the same moment
+            reloads = await asyncio.gather(*(_reload(r, args) for r in results if r["ready"] is not None))
         kernels = kernel_processes(server_pid)
         page_kernels = {r["kernel"] for r in results if r["kernel"]}
         uss = [uss_mb(pid) for kernel, pid in kernels.items() if kernel in page_kernels]
@@ -318,8 +338,8 @@ async def run_class(url: str, args, server_pid: int) -> dict:
         await browser.close()
     await asyncio.sleep(args.settle)  # the pool refills after the burst: what stays when the class is gone
     kernels = kernel_processes(server_pid)
-    return {"results": results, "cpu_opening": cpu_opening, "uss": uss, "kernels_open": before_close,
-            "left": len(left), "release_s": release, "kernels_after": len(kernels),
+    return {"results": results, "reloads": reloads, "cpu_opening": cpu_opening, "uss": uss,
+            "kernels_open": before_close, "left": len(left), "release_s": release, "kernels_after": len(kernels),
             "uss_after": sum(uss_mb(pid) for pid in kernels.values())}
 
 
@@ -329,6 +349,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=5, help="right-image changes per student (default 5)")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take to show the app")
     parser.add_argument("--pool-size", type=int, default=None, help="preheated kernels (default: voila.json's)")
+    parser.add_argument("--reload", action="store_true",
+                        help="after the changes, every student reloads the page at the same moment")
     parser.add_argument("--settle", type=float, default=30, help="seconds to wait after closing before the count")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--voila-arg", action="append", default=[], help="extra voila option (repeatable)")
@@ -378,6 +400,11 @@ def main(argv: list[str] | None = None) -> None:
     for phase in ("commit", "html", "slowest_script"):
         values = np.array([r[phase] for r in results if r[phase] is not None])
         print(f"{phase}: p50 {q(values, 50)} s, p95 {q(values, 95)} s")
+    if args.reload:
+        reloaded = np.array([t for t in outcome["reloads"] if not isinstance(t, str)])
+        print(f"reload, all at once: {reloaded.size}/{len(outcome['reloads'])} showed the app again, "
+              f"p50 {q(reloaded, 50)} s, p95 {q(reloaded, 95)} s",
+              *[t for t in outcome["reloads"] if isinstance(t, str)][:3], sep="\n")
     cpu = outcome["cpu_opening"]
     print(f"CPU seconds while the pages opened (until the last showed the app or failed): browser "
           f"{cpu['browser']:.1f}, Voilà server {cpu['server']:.1f}, kernels {cpu['kernels']:.1f} (the pool's "
