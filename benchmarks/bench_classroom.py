@@ -202,6 +202,36 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
     return {role: sum(value - before[role].get(pid, 0.0) for pid, value in after[role].items()) for role in after}
 
 
+async def _wait_for_app(page, timeout: float, began: float, note) -> float:
+    """Seconds from the navigation's start to the app, in the page's own clock; RuntimeError if it failed.
+
+    The page itself notes when the app appears (READY_SCRIPT); a look once a second also catches an
+    error box, and the app should the page's note be missing.
+    """
+    await page.wait_for_function(
+        """() => window.simlabReady !== undefined || APP || window.simlabFailed
+                 || /Error|timed out/.test(document.body ? document.body.innerText : '')""".replace("APP", APP),
+        timeout=timeout * 1000, polling=1000)
+    ready_ms = await page.evaluate(
+        """() => window.simlabReady !== undefined ? window.simlabReady : APP ? -1 : null""".replace("APP", APP))
+    if ready_ms == -1:  # the page's own note is missing: time it here instead (to within the 1 s look)
+        note("app found by the 1 s look, not by the page's observer")
+        ready_ms = (time.monotonic() - began) * 1000
+    if ready_ms is None:
+        failed = await page.evaluate("() => window.simlabFailed")
+        if failed:
+            raise RuntimeError(failed[:200])
+        text = await page.inner_text("body")
+        shown = [line for line in text.splitlines() if "rror" in line or "timed out" in line]
+        raise RuntimeError(" ".join(shown)[:200])
+    return ready_ms / 1000
+
+
+async def _kernel_id(page) -> str:
+    """The id of the kernel behind a Voilà page (from the page's configuration)."""
+    return await page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
 async def _student(browser, url: str, index: int, start: asyncio.Event, args, indices: list[int],
                    opened) -> dict:
     """One student: open the page when told, wait for the app, change the right image, report."""
@@ -230,28 +260,9 @@ async def _student(browser, url: str, index: int, start: asyncio.Event, args, in
         result["commit"] = time.monotonic() - began
         await page.wait_for_load_state("domcontentloaded", timeout=args.timeout * 1000)
         result["html"] = time.monotonic() - began
-        # the page itself notes when the app appears (READY_SCRIPT); a look once a second also catches an error box
-        await page.wait_for_function(
-            """() => window.simlabReady !== undefined || APP || window.simlabFailed
-                     || /Error|timed out/.test(document.body ? document.body.innerText : '')""".replace("APP", APP),
-            timeout=args.timeout * 1000, polling=1000)
-        ready_ms = await page.evaluate(
-            """() => window.simlabReady !== undefined ? window.simlabReady : APP ? -1 : null"""
-            .replace("APP", APP))
-        if ready_ms == -1:  # the page's own note is missing: time it here instead (to within the 1 s look)
-            note("app found by the 1 s look, not by the page's observer")
-            ready_ms = (time.monotonic() - began) * 1000
-        if ready_ms is None:
-            failed = await page.evaluate("() => window.simlabFailed")
-            if failed:
-                raise RuntimeError(failed[:200])
-            text = await page.inner_text("body")
-            shown = [line for line in text.splitlines() if "rror" in line or "timed out" in line]
-            raise RuntimeError(" ".join(shown)[:200])
-        result["ready"] = ready_ms / 1000  # from the navigation's start, in the page's own clock
+        result["ready"] = await _wait_for_app(page, args.timeout, began, note)
         opened()
-        result["kernel"] = await page.evaluate(
-            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        result["kernel"] = await _kernel_id(page)
         # the longest wait for one piece of JavaScript, from asking to having it (webpack gives up at 120 s)
         slowest_ms = await page.evaluate("""() => Math.max(...performance.getEntriesByType('resource')
             .filter(entry => entry.initiatorType === 'script').map(entry => entry.responseEnd - entry.startTime))""")
@@ -285,15 +296,12 @@ async def _student(browser, url: str, index: int, start: asyncio.Event, args, in
 async def _reload(result: dict, args) -> float | str:
     """Reload a student's page: seconds from the reload to the app (in the page's clock), or what went wrong."""
     page = result["page"]
+    began = time.monotonic()
     try:
         await page.reload(wait_until="commit", timeout=args.timeout * 1000)
-        await page.wait_for_function(f"() => window.simlabReady !== undefined || window.simlabFailed || {APP}",
-                                     timeout=args.timeout * 1000, polling=1000)
-        ready_ms = await page.evaluate("() => window.simlabReady")
-        result["kernel"] = await page.evaluate(
-            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-        return ready_ms / 1000 if ready_ms is not None else "no note of the app: " + str(
-            await page.evaluate("() => window.simlabFailed"))
+        ready = await _wait_for_app(page, args.timeout, began, lambda text: result["events"].append(f"reload: {text}"))
+        result["kernel"] = await _kernel_id(page)
+        return ready
     except Exception as error:
         return f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
 
